@@ -1,0 +1,55 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { TypeBoxValidatorCompiler, registerAjvFormats } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { Registry } from 'prom-client';
+import type { Scheduler } from '../scheduler/scheduler.ts';
+import type { ServiceContext } from '../services/context.ts';
+import { authPlugin } from './plugins/auth.ts';
+import { idempotencyPlugin } from './plugins/idempotency.ts';
+import { metricsPlugin } from './plugins/metrics.ts';
+import { openapiPlugin } from './plugins/openapi.ts';
+import { problemsPlugin } from './plugins/problems.ts';
+import { healthRoutes } from './routes/health.ts';
+import { programRoutes } from './routes/programs.ts';
+import { sandboxRoutes } from './routes/sandbox.ts';
+import { ProblemSchema } from './schemas/common.ts';
+
+registerAjvFormats();
+
+export interface AppOptions {
+  ctx: ServiceContext;
+  scheduler: Scheduler;
+  logger?: Logger | false;
+  registry?: Registry;
+}
+
+/** The HTTP API: thin routes over the application services. */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { ctx, scheduler } = options;
+  const app = Fastify({
+    loggerInstance: options.logger || undefined,
+    logger: options.logger === undefined ? false : undefined,
+    genReqId: (request) => (request.headers['x-request-id'] as string | undefined)?.slice(0, 100) || crypto.randomUUID(),
+    requestIdHeader: false,
+    bodyLimit: 1024 * 1024,
+    ajv: { customOptions: { coerceTypes: false } },
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(TypeBoxValidatorCompiler);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  app.addSchema(ProblemSchema);
+  await app.register(problemsPlugin);
+  await app.register(openapiPlugin);
+  await app.register(metricsPlugin, { registry: options.registry ?? new Registry() });
+  await app.register(authPlugin, { ctx });
+  await app.register(idempotencyPlugin, { ctx });
+
+  await app.register(healthRoutes, { ctx });
+  await app.register(programRoutes, { ctx });
+  await app.register(sandboxRoutes, { ctx, scheduler });
+  return app as unknown as FastifyInstance;
+}

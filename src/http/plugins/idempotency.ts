@@ -1,0 +1,85 @@
+import { createHash } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { Problem } from '../../domain/problem.ts';
+import type { ServiceContext } from '../../services/context.ts';
+
+/** How long a first answer is replayed for a repeated Idempotency-Key. */
+export const idempotencyWindowMs = 24 * 3600 * 1000;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    idempotency: { scope: string; key: string } | null;
+  }
+}
+
+/**
+ * `Idempotency-Key` on POSTs that create or move something (`config.idempotent`): the first
+ * answer is stored and replayed for a repeat with the same body; a repeat with another body,
+ * or while the first is still running, is refused. A 5xx is not stored, so the client can retry.
+ */
+export const idempotencyPlugin = fp(async (app: FastifyInstance, options: { ctx: ServiceContext }) => {
+  const { db, clock } = options.ctx;
+  app.decorateRequest('idempotency', null);
+
+  app.addHook('preHandler', async (request, reply) => {
+    if (!request.routeOptions.config.idempotent) return;
+    const key = request.headers['idempotency-key'];
+    if (key === undefined) return;
+    if (typeof key !== 'string' || key.length < 1 || key.length > 255) {
+      throw new Problem(400, 'invalid-request', 'Invalid request', 'Idempotency-Key must be 1 to 255 characters',
+        [{ field: 'header.idempotency-key', message: 'must be 1 to 255 characters' }]);
+    }
+    const scope = request.principal.kind === 'program' ? `program:${request.principal.programId}` : 'admin';
+    const hash = createHash('sha256')
+      .update(`${request.method} ${request.url}\n${request.programId}\n${JSON.stringify(request.body ?? null)}`)
+      .digest('hex');
+    const now = clock.now();
+    const claimed = await db.query(
+      `INSERT INTO idempotency_records (scope, key, request_hash, created_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (scope, key) DO UPDATE
+         SET request_hash = EXCLUDED.request_hash, created_at = EXCLUDED.created_at,
+             status_code = NULL, response_body = NULL
+         WHERE idempotency_records.created_at < $5
+       RETURNING key`,
+      [scope, key, hash, now, new Date(now.getTime() - idempotencyWindowMs)],
+    );
+    if (claimed.length === 1) {
+      request.idempotency = { scope, key };
+      return;
+    }
+    const [first] = await db.query<{ requestHash: string; statusCode: number | null; responseBody: string | null }>(
+      `SELECT request_hash AS "requestHash", status_code AS "statusCode", response_body AS "responseBody"
+       FROM idempotency_records WHERE scope = $1 AND key = $2`,
+      [scope, key],
+    );
+    if (first.requestHash !== hash) {
+      throw new Problem(422, 'idempotency-key-reused', 'Idempotency key reused',
+        'this Idempotency-Key was used with another request; use a new key for a new request',
+        [{ field: 'header.idempotency-key', message: 'was used with another request body' }]);
+    }
+    if (first.statusCode === null) {
+      throw new Problem(409, 'idempotency-key-in-use', 'Request in progress',
+        'the first request with this Idempotency-Key is still running; retry later',
+        [{ field: 'header.idempotency-key', message: 'is in use by a running request' }]);
+    }
+    reply.header('idempotent-replayed', 'true');
+    const type = first.statusCode >= 400 ? 'application/problem+json' : 'application/json; charset=utf-8';
+    return reply.code(first.statusCode).type(type).send(first.responseBody);
+  });
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    const record = request.idempotency;
+    if (!record) return payload;
+    request.idempotency = null;
+    if (reply.statusCode >= 500) {
+      await db.query(`DELETE FROM idempotency_records WHERE scope = $1 AND key = $2`, [record.scope, record.key]);
+    } else {
+      await db.query(
+        `UPDATE idempotency_records SET status_code = $3, response_body = $4 WHERE scope = $1 AND key = $2`,
+        [record.scope, record.key, reply.statusCode, typeof payload === 'string' ? payload : JSON.stringify(payload)],
+      );
+    }
+    return payload;
+  });
+});

@@ -1,0 +1,64 @@
+import { mkdir } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import { systemClock, type Clock } from '../clock/clock.ts';
+import type { Config } from '../config/config.ts';
+import { buildApp } from '../http/app.ts';
+import { Scheduler } from '../scheduler/scheduler.ts';
+import { registerJobHandlers } from '../scheduler/handlers.ts';
+import { issueBootstrapAdminKey } from '../services/api-keys.ts';
+import type { ServiceContext } from '../services/context.ts';
+import type { Db } from '../storage/db.ts';
+import { migrate } from '../storage/migrate.ts';
+import { openDb } from '../storage/open.ts';
+
+export interface RunningProcess {
+  url: string | null;
+  stop(): Promise<void>;
+}
+
+export async function openConfiguredDb(config: Config): Promise<Db> {
+  if (!config.databaseUrl) await mkdir(config.dataDir, { recursive: true });
+  return openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+}
+
+/**
+ * One process runs the roles it is given: the API, the delivery worker, the scheduler.
+ * By default all three, on one embedded database: zero set-up.
+ */
+export async function startProcess(config: Config, logger: Logger, clock: Clock = systemClock): Promise<RunningProcess> {
+  const db = await openConfiguredDb(config);
+  const applied = await migrate(db);
+  if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+
+  const ctx: ServiceContext = { db, clock, sandbox: config.sandbox };
+  const scheduler = new Scheduler({ db, clock, logger: logger.child({ module: 'scheduler' }) });
+  registerJobHandlers(scheduler, ctx);
+
+  let url: string | null = null;
+  const app = config.roles.includes('api') ? await buildApp({ ctx, scheduler, logger }) : null;
+  if (app) {
+    const bootstrap = await issueBootstrapAdminKey(ctx);
+    url = await app.listen({ host: config.host, port: config.port });
+    // Printed, not logged: the key must not end up in log storage.
+    process.stdout.write(
+      `\nPunchcard is running (${db.engine === 'pglite' ? `embedded database in ${config.dataDir}` : 'PostgreSQL'}` +
+        `${config.sandbox ? ', sandbox mode' : ''})\n  API:           ${url}/v1\n  API reference: ${url}/docs\n  OpenAPI:       ${url}/openapi.json\n`,
+    );
+    if (bootstrap) {
+      process.stdout.write(
+        `\n  Admin API key (shown this once, store it now):\n  ${bootstrap.key}\n\n`,
+      );
+    }
+  }
+  if (config.roles.includes('scheduler')) scheduler.start();
+
+  return {
+    url,
+    async stop() {
+      // In-flight requests and jobs finish; no new work is taken.
+      await app?.close();
+      await scheduler.stop();
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,25 @@
+/**
+ * The query layer: one small interface over node-postgres and PGlite, so every service is
+ * written once in PostgreSQL's dialect and runs on either engine.
+ */
+export interface Queryable {
+  query<Row = Record<string, any>>(sql: string, params?: readonly unknown[]): Promise<Row[]>;
+  /** Runs a script of several statements without parameters (migrations). */
+  exec(sql: string): Promise<void>;
+}
+
+export interface Db extends Queryable {
+  readonly engine: 'pglite' | 'postgres';
+  /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** int8 columns hold minor units and sequence numbers; they must stay exact. */
+export function parseInt8(text: string): number {
+  const value = Number(text);
+  if (!Number.isSafeInteger(value)) {
+    throw new RangeError(`integer ${text} is outside the exact range of this engine`);
+  }
+  return value;
+}

@@ -1,0 +1,29 @@
+import { PGlite, types } from '@electric-sql/pglite';
+import type { Db, Queryable } from './db.ts';
+import { parseInt8 } from './db.ts';
+
+/**
+ * Embedded PostgreSQL (WASM). One connection: PGlite queues statements and transactions
+ * itself, so a transaction here is naturally serial.
+ * `dataDir` undefined keeps the database in memory (tests).
+ */
+export async function openPglite(dataDir?: string): Promise<Db> {
+  const pglite = await PGlite.create(dataDir, { parsers: { [types.INT8]: parseInt8 } });
+  const query = async <Row>(target: Pick<PGlite, 'query'>, sql: string, params?: readonly unknown[]) =>
+    (await target.query<Row>(sql, params as unknown[])).rows;
+
+  return {
+    engine: 'pglite',
+    query: (sql, params) => query(pglite, sql, params),
+    exec: async (sql) => void (await pglite.exec(sql)),
+    transaction: (work) =>
+      pglite.transaction(async (inner) => {
+        const tx: Queryable = {
+          query: (sql, params) => query(inner, sql, params),
+          exec: async (sql) => void (await inner.exec(sql)),
+        };
+        return work(tx);
+      }),
+    close: () => pglite.close(),
+  };
+}

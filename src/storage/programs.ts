@@ -1,0 +1,60 @@
+import type { Queryable } from './db.ts';
+import type { PageRequest } from './pagination.ts';
+
+export interface ProgramSettings {
+  expiringNotifications: {
+    /** Days before units expire that PointsWillExpire / balance_expiration_reminder fire. */
+    unitsDaysBefore: number;
+    couponsDaysBefore: number;
+    tiersDaysBefore: number;
+  };
+}
+
+export interface ProgramRow {
+  id: string;
+  name: string;
+  timezone: string;
+  settings: ProgramSettings;
+  clockOffsetMs: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const columns = `id, name, timezone, settings, clock_offset_ms AS "clockOffsetMs",
+  created_at AS "createdAt", updated_at AS "updatedAt"`;
+
+export async function insertProgram(tx: Queryable, program: ProgramRow): Promise<void> {
+  await tx.query(
+    `INSERT INTO programs (id, name, timezone, settings, clock_offset_ms, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    [program.id, program.name, program.timezone, JSON.stringify(program.settings), program.clockOffsetMs,
+      program.createdAt, program.updatedAt],
+  );
+}
+
+export async function findProgram(tx: Queryable, id: string, options: { forUpdate?: boolean } = {}) {
+  const rows = await tx.query<ProgramRow>(
+    `SELECT ${columns} FROM programs WHERE id = $1 ${options.forUpdate ? 'FOR UPDATE' : ''}`,
+    [id],
+  );
+  return rows[0];
+}
+
+/** `onlyId` restricts the list to one program (what a program key may see). */
+export async function listPrograms(tx: Queryable, page: PageRequest, onlyId: string | null) {
+  return tx.query<ProgramRow>(
+    `SELECT ${columns} FROM programs
+     WHERE ($1::uuid IS NULL OR id > $1) AND ($2::uuid IS NULL OR id = $2)
+     ORDER BY id LIMIT $3`,
+    [page.after, onlyId, page.limit + 1],
+  );
+}
+
+export async function updateProgram(tx: Queryable, program: ProgramRow): Promise<void> {
+  await tx.query(
+    `UPDATE programs SET name = $2, timezone = $3, settings = $4, clock_offset_ms = $5, updated_at = $6
+     WHERE id = $1`,
+    [program.id, program.name, program.timezone, JSON.stringify(program.settings), program.clockOffsetMs,
+      program.updatedAt],
+  );
+}

@@ -1,0 +1,54 @@
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { ManualClock } from '../../src/clock/clock.ts';
+import { buildApp } from '../../src/http/app.ts';
+import { Scheduler } from '../../src/scheduler/scheduler.ts';
+import { createAdminKey } from '../../src/services/api-keys.ts';
+import type { ServiceContext } from '../../src/services/context.ts';
+import type { Db } from '../../src/storage/db.ts';
+import { openTestDb } from './database.ts';
+
+export interface Harness {
+  db: Db;
+  clock: ManualClock;
+  ctx: ServiceContext;
+  scheduler: Scheduler;
+  app: FastifyInstance;
+  adminKey: string;
+  close(): Promise<void>;
+  /** Calls the API through Fastify's inject with a key. */
+  call(method: string, url: string, options?: { key?: string; body?: unknown; headers?: Record<string, string> }): Promise<LightMyRequestResponse>;
+  /** Creates a program and one key for it. */
+  newProgram(name?: string, extra?: Record<string, unknown>): Promise<{ id: string; key: string; program: any }>;
+}
+
+export async function startHarness(options: { sandbox?: boolean; start?: string } = {}): Promise<Harness> {
+  const { db, drop } = await openTestDb();
+  const clock = new ManualClock(options.start ?? '2026-03-01T09:00:00.000Z');
+  const ctx: ServiceContext = { db, clock, sandbox: options.sandbox ?? true };
+  const scheduler = new Scheduler({ db, clock });
+  const app = await buildApp({ ctx, scheduler });
+  const adminKey = (await createAdminKey(ctx, 'test admin')).key;
+
+  const call: Harness['call'] = (method, url, opts = {}) =>
+    app.inject({
+      method: method as 'GET',
+      url,
+      headers: { ...(opts.key !== '' ? { authorization: `Bearer ${opts.key ?? adminKey}` } : {}), ...opts.headers },
+      ...(opts.body !== undefined ? { payload: opts.body as object } : {}),
+    });
+
+  return {
+    db, clock, ctx, scheduler, app, adminKey, call,
+    async newProgram(name = 'VIP Club', extra = {}) {
+      const created = await call('POST', '/v1/programs', { body: { name, ...extra } });
+      if (created.statusCode !== 201) throw new Error(`program not created: ${created.body}`);
+      const program = created.json();
+      const key = await call('POST', `/v1/programs/${program.id}/keys`, { body: { name: 'test' } });
+      return { id: program.id, key: key.json().key, program };
+    },
+    async close() {
+      await app.close();
+      await drop();
+    },
+  };
+}
