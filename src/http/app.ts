@@ -8,9 +8,11 @@ import type { ServiceContext } from '../services/context.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { idempotencyPlugin } from './plugins/idempotency.ts';
 import { metricsPlugin } from './plugins/metrics.ts';
-import { openapiPlugin } from './plugins/openapi.ts';
+import { openapiPlugin, openapiWebhooks } from './plugins/openapi.ts';
 import { problemsPlugin } from './plugins/problems.ts';
 import { healthRoutes } from './routes/health.ts';
+import { memberRoutes } from './routes/members.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
 import { programRoutes } from './routes/programs.ts';
 import { sandboxRoutes } from './routes/sandbox.ts';
 import { ProblemSchema } from './schemas/common.ts';
@@ -43,7 +45,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   app.addSchema(ProblemSchema);
   await app.register(problemsPlugin);
-  await app.register(openapiPlugin);
+  await app.register(openapiPlugin, { webhooks: openapiWebhooks() });
   await app.register(metricsPlugin, { registry: options.registry ?? new Registry() });
   await app.register(authPlugin, { ctx });
   await app.register(idempotencyPlugin, { ctx });
@@ -51,5 +53,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(healthRoutes, { ctx });
   await app.register(programRoutes, { ctx });
   await app.register(sandboxRoutes, { ctx, scheduler });
+  await app.register(webhookRoutes, { ctx });
+  await app.register(memberRoutes, { ctx });
   return app as unknown as FastifyInstance;
 }

@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../clock/clock.ts';
 import type { Config } from '../config/config.ts';
+import { DeliveryWorker } from '../delivery/worker.ts';
 import { buildApp } from '../http/app.ts';
 import { Scheduler } from '../scheduler/scheduler.ts';
 import { registerJobHandlers } from '../scheduler/handlers.ts';
@@ -51,6 +52,10 @@ export async function startProcess(config: Config, logger: Logger, clock: Clock 
     }
   }
   if (config.roles.includes('scheduler')) scheduler.start();
+  const worker = config.roles.includes('worker')
+    ? new DeliveryWorker({ db, clock, logger: logger.child({ module: 'delivery' }), allow: config.allowedWebhookRanges })
+    : null;
+  worker?.start();
 
   return {
     url,
@@ -58,6 +63,7 @@ export async function startProcess(config: Config, logger: Logger, clock: Clock 
       // In-flight requests and jobs finish; no new work is taken.
       await app?.close();
       await scheduler.stop();
+      await worker?.stop();
       await db.close();
     },
   };

@@ -24,6 +24,12 @@ export async function openPglite(dataDir?: string): Promise<Db> {
         };
         return work(tx);
       }),
+    listen: async (channel, onNotify) => {
+      const unsubscribe = await pglite.listen(channel, onNotify);
+      return async () => {
+        if (!pglite.closed) await unsubscribe();
+      };
+    },
     close: () => pglite.close(),
   };
 }

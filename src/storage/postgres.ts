@@ -41,6 +41,17 @@ export function openPostgres(connectionString: string, options: { max?: number }
         client.release();
       }
     },
+    async listen(channel, onNotify) {
+      // A connection of its own: pooled connections are shared and cannot hold a LISTEN.
+      const client = new pg.Client({ connectionString });
+      client.on('error', () => {});
+      await client.connect();
+      client.on('notification', onNotify);
+      await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      return async () => {
+        await client.end().catch(() => {});
+      };
+    },
     close: () => pool.end(),
   };
 }

@@ -1,5 +1,6 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { ManualClock } from '../../src/clock/clock.ts';
+import { DeliveryWorker, type WorkerOptions } from '../../src/delivery/worker.ts';
 import { buildApp } from '../../src/http/app.ts';
 import { Scheduler } from '../../src/scheduler/scheduler.ts';
 import { createAdminKey } from '../../src/services/api-keys.ts';
@@ -17,6 +18,8 @@ export interface Harness {
   close(): Promise<void>;
   /** Calls the API through Fastify's inject with a key. */
   call(method: string, url: string, options?: { key?: string; body?: unknown; headers?: Record<string, string> }): Promise<LightMyRequestResponse>;
+  /** A delivery worker on this database and clock that may reach loopback; stopped by close(). */
+  newWorker(options?: Partial<WorkerOptions>): DeliveryWorker;
   /** Creates a program and one key for it. */
   newProgram(name?: string, extra?: Record<string, unknown>): Promise<{ id: string; key: string; program: any }>;
 }
@@ -37,8 +40,15 @@ export async function startHarness(options: { sandbox?: boolean; start?: string 
       ...(opts.body !== undefined ? { payload: opts.body as object } : {}),
     });
 
+  const workers: DeliveryWorker[] = [];
   return {
     db, clock, ctx, scheduler, app, adminKey, call,
+    newWorker(options = {}) {
+      // random 0.5 puts every retry exactly on its schedule (no jitter) unless a test says otherwise.
+      const worker = new DeliveryWorker({ db, clock, allow: ['127.0.0.0/8'], random: () => 0.5, ...options });
+      workers.push(worker);
+      return worker;
+    },
     async newProgram(name = 'VIP Club', extra = {}) {
       const created = await call('POST', '/v1/programs', { body: { name, ...extra } });
       if (created.statusCode !== 201) throw new Error(`program not created: ${created.body}`);
@@ -47,6 +57,7 @@ export async function startHarness(options: { sandbox?: boolean; start?: string 
       return { id: program.id, key: key.json().key, program };
     },
     async close() {
+      for (const worker of workers) await worker.stop();
       await app.close();
       await drop();
     },

@@ -2,6 +2,34 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { allEventTypes } from '../../events/registry.ts';
+
+/**
+ * OpenAPI 3.1 `webhooks`: one entry per event type, keyed by its exact name, describing the
+ * POST a subscribed endpoint receives.
+ */
+export function openapiWebhooks(): Record<string, unknown> {
+  return Object.fromEntries(
+    allEventTypes().map((type) => [
+      type.name,
+      {
+        post: {
+          summary: type.name,
+          description: type.description,
+          tags: [type.family],
+          parameters: ['webhook-id', 'webhook-timestamp', 'webhook-signature'].map((name) => ({
+            name, in: 'header', required: true, schema: { type: 'string' },
+          })),
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: type.schema, example: type.example } },
+          },
+          responses: { '2XX': { description: 'received; any other answer is retried' } },
+        },
+      },
+    ]),
+  );
+}
 
 /** OpenAPI 3.1 from the routes' own TypeBox schemas, at /openapi.json, with a reference page at /docs. */
 export const openapiPlugin = fp(async (app: FastifyInstance, options: { webhooks?: Record<string, unknown> }) => {

@@ -1,0 +1,4 @@
+import { renderWebhookEventsMarkdown } from './reference-markdown.ts';
+
+// Regenerates the event reference: node src/events/print-reference.ts > docs/webhook-events.md
+process.stdout.write(renderWebhookEventsMarkdown());

@@ -1,0 +1,81 @@
+import type { Queryable } from './db.ts';
+import type { PageRequest } from './pagination.ts';
+
+export interface EndpointRow {
+  id: string;
+  programId: string;
+  url: string;
+  description: string;
+  eventTypes: string[] | null;
+  bearerToken: string | null;
+  basicUsername: string | null;
+  basicPassword: string | null;
+  headers: Record<string, string>;
+  timeoutMs: number;
+  maxConcurrency: number;
+  secret: string;
+  previousSecret: string | null;
+  previousSecretExpiresAt: Date | null;
+  enabled: boolean;
+  disabledReason: string | null;
+  disabledAt: Date | null;
+  failingSince: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const endpointColumns = `e.id, e.program_id AS "programId", e.url, e.description, e.event_types AS "eventTypes",
+  e.bearer_token AS "bearerToken", e.basic_username AS "basicUsername", e.basic_password AS "basicPassword",
+  e.headers, e.timeout_ms AS "timeoutMs", e.max_concurrency AS "maxConcurrency", e.secret,
+  e.previous_secret AS "previousSecret", e.previous_secret_expires_at AS "previousSecretExpiresAt",
+  e.enabled, e.disabled_reason AS "disabledReason", e.disabled_at AS "disabledAt",
+  e.failing_since AS "failingSince", e.created_at AS "createdAt", e.updated_at AS "updatedAt"`;
+
+const fields = (e: EndpointRow) => [
+  e.id, e.programId, e.url, e.description, e.eventTypes, e.bearerToken, e.basicUsername, e.basicPassword,
+  JSON.stringify(e.headers), e.timeoutMs, e.maxConcurrency, e.secret, e.previousSecret, e.previousSecretExpiresAt,
+  e.enabled, e.disabledReason, e.disabledAt, e.failingSince, e.createdAt, e.updatedAt,
+];
+
+export async function insertEndpoint(tx: Queryable, e: EndpointRow): Promise<void> {
+  await tx.query(
+    `INSERT INTO webhook_endpoints (id, program_id, url, description, event_types, bearer_token, basic_username,
+       basic_password, headers, timeout_ms, max_concurrency, secret, previous_secret, previous_secret_expires_at,
+       enabled, disabled_reason, disabled_at, failing_since, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
+    fields(e),
+  );
+}
+
+export async function updateEndpoint(tx: Queryable, e: EndpointRow): Promise<void> {
+  await tx.query(
+    `UPDATE webhook_endpoints SET url = $3, description = $4, event_types = $5, bearer_token = $6,
+       basic_username = $7, basic_password = $8, headers = $9, timeout_ms = $10, max_concurrency = $11, secret = $12,
+       previous_secret = $13, previous_secret_expires_at = $14, enabled = $15, disabled_reason = $16,
+       disabled_at = $17, failing_since = $18, updated_at = $20
+     WHERE id = $1 AND program_id = $2 AND created_at = $19`,
+    fields(e),
+  );
+}
+
+export async function findEndpoint(tx: Queryable, programId: string, id: string, forUpdate = false) {
+  const rows = await tx.query<EndpointRow>(
+    `SELECT ${endpointColumns} FROM webhook_endpoints e WHERE e.program_id = $1 AND e.id = $2 ${forUpdate ? 'FOR UPDATE' : ''}`,
+    [programId, id],
+  );
+  return rows[0];
+}
+
+export async function listEndpoints(tx: Queryable, programId: string, page: PageRequest) {
+  return tx.query<EndpointRow>(
+    `SELECT ${endpointColumns} FROM webhook_endpoints e
+     WHERE e.program_id = $1 AND ($2::uuid IS NULL OR e.id > $2) ORDER BY e.id LIMIT $3`,
+    [programId, page.after, page.limit + 1],
+  );
+}
+
+export async function deleteEndpoint(tx: Queryable, programId: string, id: string): Promise<boolean> {
+  // Attempts and messages go with it (ON DELETE CASCADE); the events stay, they are history.
+  const rows = await tx.query(`DELETE FROM webhook_endpoints WHERE program_id = $1 AND id = $2 RETURNING id`, [programId, id]);
+  return rows.length === 1;
+}
