@@ -3,17 +3,15 @@ import { Settings } from 'typebox/system';
 import { describeSchema, schemaAt } from './describe-schema.ts';
 
 /**
- * One readable line per problem, each naming the path in the body. The raw TypeBox output repeats
- * every failing branch of a union and reports closed objects twice; those are folded here.
+ * One readable line per problem, each naming the path in the body. TypeBox reports every failing
+ * branch of a union separately (and may hit its error limit before the union's own error), and
+ * closed objects twice; here a failing union becomes one "must be A | B" line.
  */
 export function formatValidationErrors(schema: unknown, errors: readonly TLocalizedValidationError[]): string[] {
-  const unions = errors.filter((error) => error.keyword === 'anyOf');
   const lines = errors.flatMap((error) => {
     const path = error.instancePath || '(body)';
-    const insideFailedUnion = unions.some(
-      (union) => union !== error && union.instancePath === error.instancePath && error.schemaPath.startsWith(`${union.schemaPath}/anyOf/`),
-    );
-    if (insideFailedUnion) return [];
+    const union = /^(.*)\/anyOf\/\d+$/.exec(error.schemaPath);
+    if (union) return [`${path} must be ${describeSchema(schemaAt(schema, union[1]))}`];
     switch (error.keyword) {
       case 'anyOf':
         return [`${path} must be ${describeSchema(schemaAt(schema, error.schemaPath))}`];

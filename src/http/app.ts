@@ -11,7 +11,9 @@ import { metricsPlugin } from './plugins/metrics.ts';
 import { openapiPlugin, openapiWebhooks } from './plugins/openapi.ts';
 import { problemsPlugin } from './plugins/problems.ts';
 import { healthRoutes } from './routes/health.ts';
+import { memberSelfServiceRoutes } from './routes/member-self-service.ts';
 import { memberRoutes } from './routes/members.ts';
+import { subscriptionRoutes } from './routes/subscriptions.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { programRoutes } from './routes/programs.ts';
 import { sandboxRoutes } from './routes/sandbox.ts';
@@ -55,5 +57,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(sandboxRoutes, { ctx, scheduler });
   await app.register(webhookRoutes, { ctx });
   await app.register(memberRoutes, { ctx });
+  await app.register(memberSelfServiceRoutes, { ctx });
+  await app.register(subscriptionRoutes, { ctx });
   return app as unknown as FastifyInstance;
 }

@@ -1,7 +1,10 @@
 import type { ServiceContext } from '../services/context.ts';
+import { jobKinds as subscriptionJobs } from '../services/subscriptions/enrol.ts';
+import { anniversaryReminderHandler, monthAnniversaryHandler } from '../services/subscriptions/anniversaries.ts';
 import type { Scheduler } from './scheduler.ts';
 
 /** Every kind of due work the product knows, wired to the service that does it. */
-export function registerJobHandlers(_scheduler: Scheduler, _ctx: ServiceContext): void {
-  // Filled in as use cases with moments in time arrive (expiries, reminders, anniversaries).
+export function registerJobHandlers(scheduler: Scheduler, ctx: ServiceContext): void {
+  scheduler.register(subscriptionJobs.monthAnniversary, monthAnniversaryHandler(ctx));
+  scheduler.register(subscriptionJobs.anniversaryReminder, anniversaryReminderHandler(ctx));
 }

@@ -2,17 +2,17 @@ import { IANAZone } from 'luxon';
 import { programNow } from '../clock/clock.ts';
 import { uuidv7 } from '../domain/ids.ts';
 import { forbidden, invalidInput, notFound } from '../domain/problem.ts';
-import { defaultProgramSettings, mergeProgramSettings } from '../domain/program-settings.ts';
+import { defaultProgramSettings, mergeProgramSettings, type ProgramSettingsPatch } from '../domain/program-settings.ts';
 import type { Queryable } from '../storage/db.ts';
 import { toPage, type PageRequest } from '../storage/pagination.ts';
 import * as programs from '../storage/programs.ts';
-import type { ProgramRow, ProgramSettings } from '../storage/programs.ts';
+import type { ProgramRow } from '../storage/programs.ts';
 import type { Principal, ServiceContext } from './context.ts';
 
 export interface ProgramInput {
   name?: string;
   timezone?: string;
-  settings?: { expiringNotifications?: Partial<ProgramSettings['expiringNotifications']> };
+  settings?: ProgramSettingsPatch;
 }
 
 export function programView(row: ProgramRow, ctx: ServiceContext) {
@@ -20,13 +20,24 @@ export function programView(row: ProgramRow, ctx: ServiceContext) {
     id: row.id,
     name: row.name,
     timezone: row.timezone,
-    settings: row.settings,
+    settings: mergeProgramSettings(row.settings, undefined),
     clock: { now: programNow(ctx.clock, row).toISOString(), offsetMs: row.clockOffsetMs },
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
 }
 export type ProgramView = ReturnType<typeof programView>;
+
+function checkSettings(settings: ProgramSettingsPatch | undefined): void {
+  const priority = settings?.members?.matchingPriority;
+  if (priority && new Set(priority).size !== priority.length) {
+    throw invalidInput('/settings/members/matchingPriority', 'lists an identifier twice');
+  }
+  const pattern = settings?.members?.cardIdPattern;
+  if (pattern && !/[#A]/.test(pattern)) {
+    throw invalidInput('/settings/members/cardIdPattern', 'needs at least one # (digit) or A (letter) to vary');
+  }
+}
 
 function checkTimezone(timezone: string): void {
   if (!IANAZone.isValidZone(timezone)) throw invalidInput('/timezone', `"${timezone}" is not an IANA time zone`);
@@ -49,6 +60,7 @@ export async function loadProgram(tx: Queryable, principal: Principal, programId
 export async function createProgram(ctx: ServiceContext, input: Required<Pick<ProgramInput, 'name'>> & ProgramInput) {
   const timezone = input.timezone ?? 'UTC';
   checkTimezone(timezone);
+  checkSettings(input.settings);
   const now = ctx.clock.now();
   const row: ProgramRow = {
     id: uuidv7(now),
@@ -75,6 +87,7 @@ export async function listPrograms(ctx: ServiceContext, principal: Principal, pa
 
 export async function updateProgram(ctx: ServiceContext, principal: Principal, programId: string, input: ProgramInput) {
   if (input.timezone !== undefined) checkTimezone(input.timezone);
+  checkSettings(input.settings);
   return ctx.db.transaction(async (tx) => {
     const current = await loadProgram(tx, principal, programId, true);
     const next: ProgramRow = {

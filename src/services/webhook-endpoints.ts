@@ -20,12 +20,18 @@ export interface EndpointInput {
   maxConcurrency?: number;
 }
 
-/** Headers we set ourselves: an endpoint's custom headers may not replace them. */
-const reservedHeaders = new Set(['authorization', 'content-type', 'content-length', 'host', 'user-agent',
-  'webhook-id', 'webhook-timestamp', 'webhook-signature', 'transfer-encoding', 'connection']);
+/**
+ * Headers an endpoint's custom headers may not set: the ones we set ourselves, the ones that
+ * describe the signed body, and the connection-level ones the HTTP client refuses at send time
+ * (keep-alive, upgrade, expect), which would fail every delivery.
+ */
+const reservedHeaders = new Set(['authorization', 'content-type', 'content-length', 'content-encoding', 'host',
+  'user-agent', 'webhook-id', 'webhook-timestamp', 'webhook-signature', 'transfer-encoding', 'connection',
+  'keep-alive', 'upgrade', 'expect', 'te', 'trailer', 'proxy-connection']);
 const defaultGraceSeconds = 24 * 3600;
 
-export function endpointView(row: EndpointRow) {
+/** `now` decides whether the previous secret still signs (its grace period not yet over). */
+export function endpointView(row: EndpointRow, now: Date) {
   return {
     id: row.id,
     url: row.url,
@@ -40,7 +46,10 @@ export function endpointView(row: EndpointRow) {
     disabledReason: row.disabledReason,
     disabledAt: row.disabledAt?.toISOString() ?? null,
     failingSince: row.failingSince?.toISOString() ?? null,
-    previousSecretExpiresAt: row.previousSecret ? row.previousSecretExpiresAt?.toISOString() ?? null : null,
+    previousSecretExpiresAt:
+      row.previousSecret && row.previousSecretExpiresAt && row.previousSecretExpiresAt > now
+        ? row.previousSecretExpiresAt.toISOString()
+        : null,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
@@ -66,10 +75,13 @@ function checkInput(input: EndpointInput): void {
   if (input.bearerToken && input.basicAuth) {
     throw invalidInput('/basicAuth', 'give either bearerToken or basicAuth, not both');
   }
+  const seen = new Set<string>();
   for (const name of Object.keys(input.headers ?? {})) {
-    if (reservedHeaders.has(name.toLowerCase())) {
-      throw invalidInput(`/headers/${name}`, 'is set by Punchcard and cannot be replaced');
-    }
+    const lower = name.toLowerCase();
+    if (reservedHeaders.has(lower)) throw invalidInput(`/headers/${name}`, 'is set by Punchcard and cannot be replaced');
+    // Header names are case-insensitive: two spellings of one name would silently keep only one.
+    if (seen.has(lower)) throw invalidInput(`/headers/${name}`, 'is given twice (header names ignore case)');
+    seen.add(lower);
   }
 }
 
@@ -108,7 +120,7 @@ export async function createEndpoint(ctx: ServiceContext, programId: string, inp
     await assertProgramExists(tx, programId);
     await endpoints.insertEndpoint(tx, row);
   });
-  return { ...endpointView(row), secret: row.secret };
+  return { ...endpointView(row, now), secret: row.secret };
 }
 
 async function assertProgramExists(tx: Queryable, programId: string) {
@@ -117,11 +129,12 @@ async function assertProgramExists(tx: Queryable, programId: string) {
 }
 
 export async function getEndpoint(ctx: ServiceContext, programId: string, id: string) {
-  return endpointView(await loadEndpoint(ctx.db, programId, id));
+  return endpointView(await loadEndpoint(ctx.db, programId, id), ctx.clock.now());
 }
 
 export async function listEndpoints(ctx: ServiceContext, programId: string, page: PageRequest) {
-  return toPage(await endpoints.listEndpoints(ctx.db, programId, page), page.limit, endpointView);
+  const now = ctx.clock.now();
+  return toPage(await endpoints.listEndpoints(ctx.db, programId, page), page.limit, (row) => endpointView(row, now));
 }
 
 /** Changes what is given; `null` clears an optional setting. */
@@ -149,7 +162,7 @@ export async function updateEndpoint(ctx: ServiceContext, programId: string, id:
       if (input.basicAuth) next.bearerToken = null;
     }
     await endpoints.updateEndpoint(tx, next);
-    return endpointView(next);
+    return endpointView(next, next.updatedAt);
   });
 }
 
@@ -168,7 +181,7 @@ export async function setEndpointEnabled(ctx: ServiceContext, programId: string,
       : { ...current, enabled: false, disabledReason: current.enabled ? 'disabled through the API' : current.disabledReason,
           disabledAt: current.enabled ? now : current.disabledAt, updatedAt: now };
     await endpoints.updateEndpoint(tx, next);
-    return endpointView(next);
+    return endpointView(next, next.updatedAt);
   });
 }
 
@@ -193,7 +206,7 @@ export async function rotateEndpointSecret(ctx: ServiceContext, programId: strin
       updatedAt: now,
     };
     await endpoints.updateEndpoint(tx, next);
-    return { ...endpointView(next), secret: next.secret };
+    return { ...endpointView(next, now), secret: next.secret };
   });
 }
 

@@ -1,12 +1,32 @@
 import type { Queryable } from './db.ts';
 import type { PageRequest } from './pagination.ts';
 
+export type IdentifierName = 'email' | 'phone' | 'cardId';
+
+export interface IdentifierRule {
+  required: boolean;
+  unique: boolean;
+}
+
 export interface ProgramSettings {
   expiringNotifications: {
     /** Days before units expire that PointsWillExpire / balance_expiration_reminder fire. */
     unitsDaysBefore: number;
     couponsDaysBefore: number;
     tiersDaysBefore: number;
+  };
+  members: {
+    identifiers: Record<IdentifierName, IdentifierRule>;
+    /** Order in which purchase transactions look for their member. */
+    matchingPriority: IdentifierName[];
+    /** Card numbers generated for members who come without one: `#` a digit, `A` a letter; null: none. */
+    cardIdPattern: string | null;
+    activationCodeTtlMinutes: number;
+    /** Wrong activation codes allowed before the code is void and a new one must be requested. */
+    activationMaxAttempts: number;
+    passwordResetTtlMinutes: number;
+    /** Days before each yearly membership anniversary that membership_anniversary_reminder fires. */
+    anniversaryReminderDaysBefore: number;
   };
 }
 

@@ -2,6 +2,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { ManualClock } from '../../src/clock/clock.ts';
 import { DeliveryWorker, type WorkerOptions } from '../../src/delivery/worker.ts';
 import { buildApp } from '../../src/http/app.ts';
+import { registerJobHandlers } from '../../src/scheduler/handlers.ts';
 import { Scheduler } from '../../src/scheduler/scheduler.ts';
 import { createAdminKey } from '../../src/services/api-keys.ts';
 import type { ServiceContext } from '../../src/services/context.ts';
@@ -29,6 +30,7 @@ export async function startHarness(options: { sandbox?: boolean; start?: string 
   const clock = new ManualClock(options.start ?? '2026-03-01T09:00:00.000Z');
   const ctx: ServiceContext = { db, clock, sandbox: options.sandbox ?? true };
   const scheduler = new Scheduler({ db, clock });
+  registerJobHandlers(scheduler, ctx);
   const app = await buildApp({ ctx, scheduler });
   const adminKey = (await createAdminKey(ctx, 'test admin')).key;
 

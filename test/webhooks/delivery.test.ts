@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { enrolMember } from '../../src/services/members.ts';
+import { registerMember as enrolMember } from '../../src/services/members/register.ts';
 import { startReceiver, type Receiver } from '../support/receiver.ts';
 import { startHarness, type Harness } from '../support/harness.ts';
 

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { closedObject, dateTime, integer, nullable, nullableText, nullableUuid, oneOf, scalarValue, text, uuid } from '../schema-kit.ts';
+import { closedObject, dateTime, integer, nullable, nullableText, nullableUuid, oneOf, text, uuid } from '../schema-kit.ts';
 import { defineOpenLoyaltyEvent } from './define.ts';
 import { amountChange, transactionDocument, transferId, unitChangeReason, walletType } from './subjects.ts';
 
@@ -87,7 +87,7 @@ export const transactionsAndUnitsEvents = [
       customAttribute: nullable(
         closedObject({
           key: text('Custom attribute name'),
-          value: scalarValue,
+          value: Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Null()], { description: 'Value set' }),
         }),
         { description: 'Custom attribute set on the member' },
       ),

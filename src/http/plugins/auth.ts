@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { Problem, forbidden } from '../../domain/problem.ts';
 import { authenticate } from '../../services/api-keys.ts';
+import { authenticateMember } from '../../services/members/self-service.ts';
 import type { Principal, ServiceContext } from '../../services/context.ts';
 
 /**
@@ -10,9 +11,10 @@ import type { Principal, ServiceContext } from '../../services/context.ts';
  * - `any`: any valid key (the service checks program access);
  * - `program`: a program's resources; a program key acts on its own program, an admin key
  *   names the program in the `Punchcard-Program` header;
- * - `none`: public (health, metrics, the API reference).
+ * - `member`: a member's own session token (member self-service);
+ * - `none`: public (health, metrics, the API reference, member login).
  */
-export type AuthLevel = 'admin' | 'any' | 'program' | 'none';
+export type AuthLevel = 'admin' | 'any' | 'program' | 'member' | 'none';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -21,8 +23,10 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     principal: Principal;
-    /** Set on `program` routes: the program the call acts on. */
+    /** Set on `program` and `member` routes: the program the call acts on. */
     programId: string;
+    /** Set on `member` routes: the logged-in member. */
+    memberId: string;
   }
 }
 
@@ -32,6 +36,7 @@ const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 export const authPlugin = fp(async (app: FastifyInstance, options: { ctx: ServiceContext }) => {
   app.decorateRequest('principal', null as never);
   app.decorateRequest('programId', '');
+  app.decorateRequest('memberId', '');
 
   app.addHook('onRequest', async (request: FastifyRequest) => {
     const level = request.routeOptions.config.auth ?? 'none';
@@ -39,6 +44,13 @@ export const authPlugin = fp(async (app: FastifyInstance, options: { ctx: Servic
     const header = request.headers.authorization;
     const match = header?.match(/^Bearer\s+(\S+)$/i);
     if (!match) throw unauthorized('send an API key as "Authorization: Bearer <key>"');
+    if (level === 'member') {
+      const session = await authenticateMember(options.ctx, match[1]);
+      if (!session) throw unauthorized('the member session is unknown, expired or ended; log in again');
+      request.programId = session.programId;
+      request.memberId = session.memberId;
+      return;
+    }
     const principal = await authenticate(options.ctx, match[1]);
     if (!principal) throw unauthorized('the API key is unknown or revoked');
     request.principal = principal;

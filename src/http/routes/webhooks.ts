@@ -67,8 +67,12 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> =
     config: { auth: 'program', idempotent: true },
     schema: { tags, summary: 'Rotate the signing secret; the old one signs too during the grace period',
       params: EndpointParams, body: RotateSecret, response: { 200: EndpointWithSecret, ...problemResponses } },
+    // The body is optional (every field has a default): a bare POST rotates with the default grace.
+    preValidation: async (request) => {
+      request.body ??= {};
+    },
   }, async (request) =>
-    endpoints.rotateEndpointSecret(ctx, request.programId, request.params.endpointId, request.body?.gracePeriodSeconds));
+    endpoints.rotateEndpointSecret(ctx, request.programId, request.params.endpointId, request.body.gracePeriodSeconds));
 
   app.get(`${base}/:endpointId/messages`, {
     config: { auth: 'program' },

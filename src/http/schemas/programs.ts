@@ -12,10 +12,36 @@ const ExpiringNotificationsPatch = Type.Object(
   { additionalProperties: false, description: 'days before units, coupons and tiers expire that reminders fire' },
 );
 
-const SettingsPatch = Type.Object(
-  { expiringNotifications: Type.Optional(ExpiringNotificationsPatch) },
+const Identifier = Type.Union([Type.Literal('email'), Type.Literal('phone'), Type.Literal('cardId')]);
+const IdentifierRulePatch = Type.Object(
+  { required: Type.Optional(Type.Boolean()), unique: Type.Optional(Type.Boolean()) },
   { additionalProperties: false },
 );
+
+const MembersPatch = Type.Object(
+  {
+    identifiers: Type.Optional(Type.Object(
+      { email: Type.Optional(IdentifierRulePatch), phone: Type.Optional(IdentifierRulePatch), cardId: Type.Optional(IdentifierRulePatch) },
+      { additionalProperties: false, description: 'which identifiers a member must have, and which must be unique in the program' },
+    )),
+    matchingPriority: Type.Optional(Type.Array(Identifier, { minItems: 1, maxItems: 3,
+      description: 'order in which purchase transactions look for their member' })),
+    cardIdPattern: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 64 }), Type.Null()],
+      { description: 'card numbers generated for members without one: # a digit, A a letter, anything else as is; null: none' })),
+    activationCodeTtlMinutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 43_200 })),
+    activationMaxAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 20 })),
+    passwordResetTtlMinutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_080 })),
+    anniversaryReminderDaysBefore: Type.Optional(Type.Integer({ minimum: 0, maximum: 300 })),
+  },
+  { additionalProperties: false },
+);
+
+const SettingsPatch = Type.Object(
+  { expiringNotifications: Type.Optional(ExpiringNotificationsPatch), members: Type.Optional(MembersPatch) },
+  { additionalProperties: false },
+);
+
+const IdentifierRule = Type.Object({ required: Type.Boolean(), unique: Type.Boolean() });
 
 export const ProgramCreate = Type.Object(
   {
@@ -44,6 +70,15 @@ export const Program = Type.Object({
       unitsDaysBefore: Type.Integer(),
       couponsDaysBefore: Type.Integer(),
       tiersDaysBefore: Type.Integer(),
+    }),
+    members: Type.Object({
+      identifiers: Type.Object({ email: IdentifierRule, phone: IdentifierRule, cardId: IdentifierRule }),
+      matchingPriority: Type.Array(Type.String()),
+      cardIdPattern: Type.Union([Type.String(), Type.Null()]),
+      activationCodeTtlMinutes: Type.Integer(),
+      activationMaxAttempts: Type.Integer(),
+      passwordResetTtlMinutes: Type.Integer(),
+      anniversaryReminderDaysBefore: Type.Integer(),
     }),
   }),
   clock: Type.Object(

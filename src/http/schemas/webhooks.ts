@@ -1,8 +1,16 @@
 import { Type } from 'typebox';
 import { DateTime, Uuid } from './common.ts';
 
+/**
+ * Names are HTTP tokens; values are visible ASCII, space and tab. The HTTP client refuses a line
+ * break, a control character or a character past Latin-1 at send time, which would fail every
+ * delivery to the endpoint, and non-ASCII header text has no encoding receivers agree on.
+ * `additionalProperties: false` is what makes the name pattern binding: without it a name that
+ * fails the pattern is simply let through.
+ */
 const HeaderMap = Type.Record(Type.String({ pattern: '^[A-Za-z0-9!#$%&\'*+.^_`|~-]{1,100}$' }),
-  Type.String({ maxLength: 1000, pattern: '^[^\\r\\n]*$' }), { description: 'extra headers sent with every delivery' });
+  Type.String({ maxLength: 1000, pattern: '^[\\t\\x20-\\x7E]*$' }),
+  { additionalProperties: false, description: 'extra headers sent with every delivery' });
 
 const endpointFields = {
   url: Type.String({ minLength: 1, maxLength: 2000, description: 'where deliveries are POSTed (http or https)' }),

@@ -1,0 +1,26 @@
+import { it } from 'vitest';
+import { startHarness } from '../test/support/harness.ts';
+it('probe', async () => {
+  const h = await startHarness();
+  const p = await h.newProgram();
+  const show = async (label: string, r: any) => console.log(label, r.statusCode, r.headers['content-type'], r.body.slice(0, 400));
+  const c = await h.call('POST', '/v1/webhook-endpoints', { key: p.key, body: { url: 'http://example.com/x' } });
+  await show('create', c);
+  const id = c.json().id;
+  await show('rotate-nobody', await h.call('POST', `/v1/webhook-endpoints/${id}/rotate-secret`, { key: p.key }));
+  await show('rotate-empty', await h.call('POST', `/v1/webhook-endpoints/${id}/rotate-secret`, { key: p.key, body: {} }));
+  await show('rotate-big', await h.call('POST', `/v1/webhook-endpoints/${id}/rotate-secret`, { key: p.key, body: { gracePeriodSeconds: 604801 } }));
+  await show('baduuid', await h.call('GET', `/v1/webhook-endpoints/nope`, { key: p.key }));
+  await show('badcursor', await h.call('GET', `/v1/webhook-endpoints?cursor=zzz`, { key: p.key }));
+  await show('admin-noprog', await h.call('GET', `/v1/webhook-endpoints`, {}));
+  await show('unknown', await h.call('POST', '/v1/webhook-endpoints', { key: p.key, body: { url: 'http://example.com/x', colour: 1 } }));
+  await show('hdrname', await h.call('POST', '/v1/webhook-endpoints', { key: p.key, body: { url: 'http://example.com/x', headers: { 'bad name': 'x' } } }));
+  await show('hdrval', await h.call('POST', '/v1/webhook-endpoints', { key: p.key, body: { url: 'http://example.com/x', headers: { 'x-a': 'a\nb' } } }));
+  await show('timeout', await h.call('POST', '/v1/webhook-endpoints', { key: p.key, body: { url: 'http://example.com/x', timeoutMs: 10 } }));
+  await show('evtype', await h.call('POST', '/v1/webhook-endpoints', { key: p.key, body: { url: 'http://example.com/x', eventTypes: ['CustomerRegistered', 'Nope'] } }));
+  await show('patch-evnull', await h.call('PATCH', `/v1/webhook-endpoints/${id}`, { key: p.key, body: { eventTypes: null } }));
+  await show('evtypes', (await h.call('GET', '/v1/event-types', { key: p.key })));
+  const o = await h.call('GET', '/openapi.json', { key: '' });
+  console.log(o.statusCode, Object.keys(o.json().webhooks).length, o.json().openapi);
+  await h.close();
+});
