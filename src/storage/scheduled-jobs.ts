@@ -11,7 +11,11 @@ export interface ScheduledJob {
 
 const columns = `j.id, j.program_id AS "programId", j.kind, j.run_at AS "runAt", j.payload, j.attempts`;
 
-/** Inserts a job; with a dedupe key an earlier pending job of the same key is replaced. */
+/**
+ * Inserts a job; with a dedupe key an earlier pending job of the same key is replaced. The
+ * replacement takes the new id, so a handler that reschedules its own key is not deleted by the
+ * scheduler finishing the claimed (old) id.
+ */
 export async function insertJob(
   tx: Queryable,
   job: Omit<ScheduledJob, 'attempts'> & { dedupeKey?: string | null; createdAt: Date },
@@ -20,7 +24,7 @@ export async function insertJob(
     `INSERT INTO scheduled_jobs (id, program_id, kind, run_at, payload, dedupe_key, created_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7)
      ON CONFLICT (program_id, dedupe_key) WHERE dedupe_key IS NOT NULL
-     DO UPDATE SET run_at = EXCLUDED.run_at, payload = EXCLUDED.payload, kind = EXCLUDED.kind,
+     DO UPDATE SET id = EXCLUDED.id, run_at = EXCLUDED.run_at, payload = EXCLUDED.payload, kind = EXCLUDED.kind,
                    attempts = 0, last_error = NULL`,
     [job.id, job.programId, job.kind, job.runAt, JSON.stringify(job.payload), job.dedupeKey ?? null, job.createdAt],
   );

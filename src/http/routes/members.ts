@@ -49,9 +49,13 @@ export const memberRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = 
   app.post('/v1/members/:memberId/activation-code', {
     config: { auth: 'program' },
     schema: { tags, summary: 'Issue a new activation code (CustomerRequestedSendActivationCode)', params: MemberParams,
-      body: Type.Optional(ActivationCodeRequest), response: { 202: ActivationCodeSent, ...problemResponses } },
+      body: ActivationCodeRequest, response: { 202: ActivationCodeSent, ...problemResponses } },
+    // The body is optional (the channel has a default): a bare POST issues a code.
+    preValidation: async (request) => {
+      request.body ??= {};
+    },
   }, async (request, reply) => reply.code(202).send(
-    await registration.requestActivationCode(ctx, request.programId, request.params.memberId, request.body?.channel)));
+    await registration.requestActivationCode(ctx, request.programId, request.params.memberId, request.body.channel)));
 
   for (const [action, run, summary] of [
     ['deactivate', profile.deactivateMember, 'Deactivate: no earning, spending or login (CustomerDeactivated)'],

@@ -1,0 +1,99 @@
+import { allocate } from '../../domain/ledger/allocation.ts';
+import type { BalanceFigures } from '../../domain/ledger/definition.ts';
+import { lotExpiresAt } from '../../domain/ledger/expiry.ts';
+import { uuidv7 } from '../../domain/ids.ts';
+import { scheduleJob } from '../../scheduler/schedule.ts';
+import type { Queryable } from '../../storage/db.ts';
+import { saveFigures } from '../../storage/ledger/balances.ts';
+import * as lots from '../../storage/ledger/lots.ts';
+import type { LotRow } from '../../storage/ledger/lots.ts';
+import type { LedgerTransactionRow } from '../../storage/ledger/transactions.ts';
+import type { LedgerScope } from './ledger-scope.ts';
+
+export const ledgerJobs = {
+  activateLots: 'ledger.activate-lots',
+  expireLots: 'ledger.expire-lots',
+  remindLots: 'ledger.remind-lots',
+  pendingTimeout: 'ledger.pending-timeout',
+} as const;
+
+export const figuresOf = (b: BalanceFigures): BalanceFigures => ({
+  available: b.available, pending: b.pending, blocked: b.blocked, spent: b.spent, expired: b.expired, earned: b.earned,
+});
+
+/** Earliest expiry among a balance's remaining lots (Brevo's expiration_date). */
+export async function earliestExpiry(tx: Queryable, balanceId: string): Promise<Date | null> {
+  const [row] = await tx.query<{ at: Date | null }>(
+    `SELECT min(expires_at) AS at FROM lots WHERE balance_id = $1 AND status IN ('active', 'pending') AND remaining > 0`,
+    [balanceId],
+  );
+  return row?.at ?? null;
+}
+
+/**
+ * Puts the moments a new lot will need on the schedule: one due row per program and moment
+ * (not per lot), so a million lots expiring at one midnight are one sweep, not a million jobs.
+ */
+async function scheduleLotMoments(tx: Queryable, ls: LedgerScope, lot: LotRow): Promise<void> {
+  const { program } = ls.scope;
+  const now = ls.scope.emit.now;
+  if (lot.status === 'pending') {
+    await scheduleJob(tx, { programId: program.id, kind: ledgerJobs.activateLots, runAt: lot.availableFrom,
+      payload: {}, dedupeKey: `${ledgerJobs.activateLots}:${lot.availableFrom.toISOString()}`, now });
+  }
+  if (!lot.expiresAt) return;
+  await scheduleJob(tx, { programId: program.id, kind: ledgerJobs.expireLots, runAt: lot.expiresAt,
+    payload: {}, dedupeKey: `${ledgerJobs.expireLots}:${lot.expiresAt.toISOString()}`, now });
+  const daysBefore = ls.definition.reminderDaysBefore ?? program.settings.expiringNotifications.unitsDaysBefore;
+  const remindAt = new Date(lot.expiresAt.getTime() - daysBefore * 86_400_000);
+  if (daysBefore > 0 && remindAt > ls.scope.now) {
+    await scheduleJob(tx, { programId: program.id, kind: ledgerJobs.remindLots, runAt: remindAt,
+      payload: { definitionId: ls.definition.id, expiresAt: lot.expiresAt.toISOString(), daysBefore },
+      dedupeKey: `${ledgerJobs.remindLots}:${ls.definition.id}:${lot.expiresAt.toISOString()}`, now });
+  }
+}
+
+/**
+ * Credits a completed transaction: one new lot, active at once or pending until `availableAt`
+ * (the definition's pending period or a scheduled credit), expiring by the definition's rule.
+ */
+export async function creditBalance(tx: Queryable, ls: LedgerScope, t: LedgerTransactionRow, source: string) {
+  const before = figuresOf(ls.balance);
+  const availableFrom = t.availableAt && t.availableAt > ls.scope.now ? t.availableAt : ls.scope.now;
+  const lot: LotRow = {
+    id: uuidv7(ls.scope.now),
+    programId: t.programId,
+    balanceId: ls.balance.id,
+    transactionId: t.id,
+    amount: t.amount,
+    remaining: t.amount,
+    blocked: 0,
+    expired: 0,
+    status: availableFrom > ls.scope.now ? 'pending' : 'active',
+    availableFrom,
+    expiresAt: lotExpiresAt(ls.definition.expiry, availableFrom, ls.scope.program.timezone),
+    source,
+    createdAt: ls.scope.now,
+  };
+  await lots.insertLot(tx, lot);
+  await scheduleLotMoments(tx, ls, lot);
+  if (lot.status === 'pending') ls.balance.pending += t.amount;
+  else ls.balance.available += t.amount;
+  ls.balance.earned += t.amount;
+  await saveFigures(tx, ls.balance, ls.scope.emit.now);
+  return { before, after: figuresOf(ls.balance), lot };
+}
+
+/** Debits a completed transaction from the free units of active lots, soonest-expiring first. */
+export async function debitBalance(tx: Queryable, ls: LedgerScope, t: LedgerTransactionRow) {
+  const before = figuresOf(ls.balance);
+  const allocations = allocate(await lots.spendableLots(tx, ls.balance.id), t.amount);
+  // The figures said enough was available; lots saying otherwise would be a broken ledger.
+  if (!allocations) throw new Error(`balance ${ls.balance.id}: lots do not cover ${t.amount} although available is ${ls.balance.available}`);
+  await lots.adjustLots(tx, allocations.map((a) => ({ lotId: a.lotId, remaining: -a.amount, blocked: 0 })));
+  await lots.insertAllocations(tx, t.programId, t.id, allocations);
+  ls.balance.available -= t.amount;
+  ls.balance.spent += t.amount;
+  await saveFigures(tx, ls.balance, ls.scope.emit.now);
+  return { before, after: figuresOf(ls.balance) };
+}

@@ -1,0 +1,108 @@
+import type { BalanceDefinition, BalanceFigures } from '../../domain/ledger/definition.ts';
+import { refusals, type RefusalKind } from '../../domain/ledger/refusals.ts';
+import type { MemberSnapshot } from '../../events/context.ts';
+import { emitEvent, type EmitContext } from '../../outbox/emit.ts';
+import type { Queryable } from '../../storage/db.ts';
+
+export type UnitChangeReason =
+  | 'spend' | 'add' | 'deduct' | 'campaign' | 'import' | 'cancel' | 'activate' | 'expire' | 'block' | 'unblock'
+  | 'transfer_in' | 'transfer_out';
+
+const walletType = (d: BalanceDefinition) => ({ id: d.id, name: d.name, unit: d.unit });
+const balanceDefinition = (d: BalanceDefinition) => ({ id: d.id, metadata: d.metadata, name: d.name, unit: d.unit });
+
+export interface BalanceChange {
+  member: MemberSnapshot;
+  definition: BalanceDefinition;
+  before: BalanceFigures;
+  after: BalanceFigures;
+  /** True when this change created the balance. */
+  created: boolean;
+  reason: UnitChangeReason;
+  /** The ledger transaction behind the change (null for an expiry sweep). */
+  transactionId: string | null;
+  /** Brevo's transaction.type and .value: what moved. */
+  transaction: { type: 'credit' | 'debit'; value: number };
+  /** Earliest expiry among the balance's remaining lots, after the change. */
+  earliestExpiry: Date | null;
+  sourceEventId: string | null;
+  maximumReached?: boolean;
+}
+
+/**
+ * The events of one completed change of a balance, in both vocabularies:
+ * AvailablePointsAmountChanged when the available units moved, WalletBalanceUpdated and
+ * balance_value_updated always, balance_minimum_value_reached when it crossed the minimum,
+ * balance_maximum_value_reached when a credit hit the maximum.
+ */
+export async function emitBalanceChange(tx: Queryable, emit: EmitContext, change: BalanceChange): Promise<void> {
+  const { definition, before, after, member } = change;
+  const amountChange = after.available - before.available;
+  if (amountChange !== 0) {
+    await emitEvent(tx, emit, 'AvailablePointsAmountChanged', member, {
+      walletType: walletType(definition),
+      amountChange,
+      availableAmount: after.available,
+      reason: change.reason,
+      transferId: change.transactionId,
+    });
+  }
+  await emitEvent(tx, emit, 'WalletBalanceUpdated', member, {
+    walletType: walletType(definition),
+    amountChange,
+    reason: change.reason,
+    transferId: change.transactionId,
+    activeUnits: after.available,
+    pendingUnits: after.pending,
+    blockedUnits: after.blocked,
+  });
+  await emitEvent(tx, emit, 'balance_value_updated', member, {
+    balance_definition: balanceDefinition(definition),
+    created: change.created,
+    expiration_date: change.earliestExpiry?.toISOString() ?? null,
+    initial_value: before.available,
+    loyalty_program: emit.program,
+    source_event_id: change.sourceEventId,
+    transaction: change.transaction,
+    value: after.available,
+  });
+  if (definition.minimum !== null && after.available <= definition.minimum && before.available > definition.minimum) {
+    await emitEvent(tx, emit, 'balance_minimum_value_reached', member, {
+      balance_definition: balanceDefinition(definition),
+      loyalty_program: emit.program,
+      source_event_id: change.sourceEventId,
+      value: after.available,
+    });
+  }
+  if (change.maximumReached) await emitMaximumReached(tx, emit, member, definition, after.available, change.sourceEventId);
+}
+
+async function emitMaximumReached(
+  tx: Queryable, emit: EmitContext, member: MemberSnapshot, definition: BalanceDefinition, value: number, sourceEventId: string | null,
+) {
+  await emitEvent(tx, emit, 'balance_maximum_value_reached', member, {
+    balance_definition: balanceDefinition(definition),
+    loyalty_program: emit.program,
+    source_event_id: sourceEventId,
+    value,
+  });
+}
+
+/** balance_transaction_unauthorized for a refused, cancelled or timed-out transaction. */
+export async function emitRefusal(
+  tx: Queryable,
+  emit: EmitContext,
+  member: MemberSnapshot,
+  definition: BalanceDefinition,
+  refusal: RefusalKind,
+  transaction: { type: 'credit' | 'debit'; value: number },
+  balanceValue: number,
+): Promise<void> {
+  await emitEvent(tx, emit, 'balance_transaction_unauthorized', member, {
+    balance_definition: balanceDefinition(definition),
+    loyalty_program: emit.program,
+    reason: refusals[refusal].reason,
+    transaction,
+  });
+  if (refusal === 'maximum') await emitMaximumReached(tx, emit, member, definition, balanceValue, null);
+}

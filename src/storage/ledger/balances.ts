@@ -1,0 +1,63 @@
+import type { BalanceFigures } from '../../domain/ledger/definition.ts';
+import type { Queryable } from '../db.ts';
+
+export interface BalanceRow extends BalanceFigures {
+  id: string;
+  programId: string;
+  subscriptionId: string;
+  definitionId: string;
+  status: 'open' | 'closed';
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const columns = `b.id, b.program_id AS "programId", b.subscription_id AS "subscriptionId", b.definition_id AS "definitionId",
+  b.available, b.pending, b.blocked, b.spent, b.expired, b.earned, b.status, b.created_at AS "createdAt", b.updated_at AS "updatedAt"`;
+
+/**
+ * The balance of a subscription in a definition, locked for the rest of the transaction:
+ * every operation on one balance serialises here, so concurrent spends cannot overdraw it.
+ * Created on first use; `created` tells whether this call made it.
+ */
+export async function lockBalance(
+  tx: Queryable,
+  b: { id: string; programId: string; subscriptionId: string; definitionId: string; now: Date },
+): Promise<{ balance: BalanceRow; created: boolean }> {
+  const inserted = await tx.query<{ id: string }>(
+    `INSERT INTO balances (id, program_id, subscription_id, definition_id, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (subscription_id, definition_id) DO NOTHING RETURNING id`,
+    [b.id, b.programId, b.subscriptionId, b.definitionId, b.now],
+  );
+  const [balance] = await tx.query<BalanceRow>(
+    `SELECT ${columns} FROM balances b WHERE b.subscription_id = $1 AND b.definition_id = $2 FOR UPDATE`,
+    [b.subscriptionId, b.definitionId],
+  );
+  return { balance, created: inserted.length === 1 };
+}
+
+export async function lockBalanceById(tx: Queryable, programId: string, id: string) {
+  const rows = await tx.query<BalanceRow>(`SELECT ${columns} FROM balances b WHERE b.program_id = $1 AND b.id = $2 FOR UPDATE`, [programId, id]);
+  return rows[0];
+}
+
+export async function saveFigures(tx: Queryable, balance: BalanceRow, now: Date): Promise<void> {
+  await tx.query(
+    `UPDATE balances SET available = $2, pending = $3, blocked = $4, spent = $5, expired = $6, earned = $7, status = $8, updated_at = $9
+     WHERE id = $1`,
+    [balance.id, balance.available, balance.pending, balance.blocked, balance.spent, balance.expired, balance.earned, balance.status, now],
+  );
+}
+
+export async function listSubscriptionBalances(tx: Queryable, subscriptionId: string) {
+  return tx.query<BalanceRow>(`SELECT ${columns} FROM balances b WHERE b.subscription_id = $1 ORDER BY b.id`, [subscriptionId]);
+}
+
+export async function findBalance(tx: Queryable, subscriptionId: string, definitionId: string) {
+  const rows = await tx.query<BalanceRow>(`SELECT ${columns} FROM balances b WHERE b.subscription_id = $1 AND b.definition_id = $2`,
+    [subscriptionId, definitionId]);
+  return rows[0];
+}
+
+export async function closeSubscriptionBalances(tx: Queryable, subscriptionId: string, now: Date): Promise<void> {
+  await tx.query(`UPDATE balances SET status = 'closed', updated_at = $2 WHERE subscription_id = $1`, [subscriptionId, now]);
+}

@@ -1,0 +1,93 @@
+import type { Queryable } from '../db.ts';
+import type { PageRequest } from '../pagination.ts';
+
+export type TransactionKind = 'credit' | 'debit' | 'block' | 'unblock';
+export type TransactionStatus = 'pending' | 'completed' | 'cancelled' | 'expired';
+
+export interface LedgerTransactionRow {
+  id: string;
+  programId: string;
+  balanceId: string;
+  kind: TransactionKind;
+  reason: string;
+  amount: number;
+  status: TransactionStatus;
+  availableAt: Date | null;
+  pendingExpiresAt: Date | null;
+  reversesId: string | null;
+  transferId: string | null;
+  blockId: string | null;
+  comment: string | null;
+  externalRef: string | null;
+  createdAt: Date;
+  completedAt: Date | null;
+  updatedAt: Date;
+}
+
+const columns = `t.id, t.program_id AS "programId", t.balance_id AS "balanceId", t.kind, t.reason, t.amount, t.status,
+  t.available_at AS "availableAt", t.pending_expires_at AS "pendingExpiresAt", t.reverses_id AS "reversesId",
+  t.transfer_id AS "transferId", t.block_id AS "blockId", t.comment, t.external_ref AS "externalRef",
+  t.created_at AS "createdAt", t.completed_at AS "completedAt", t.updated_at AS "updatedAt"`;
+
+export async function insertTransaction(tx: Queryable, t: LedgerTransactionRow): Promise<void> {
+  await tx.query(
+    `INSERT INTO ledger_transactions (id, program_id, balance_id, kind, reason, amount, status, available_at, pending_expires_at,
+       reverses_id, transfer_id, block_id, comment, external_ref, created_at, completed_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+    [t.id, t.programId, t.balanceId, t.kind, t.reason, t.amount, t.status, t.availableAt, t.pendingExpiresAt, t.reversesId,
+      t.transferId, t.blockId, t.comment, t.externalRef, t.createdAt, t.completedAt, t.updatedAt],
+  );
+}
+
+export async function saveTransactionState(tx: Queryable, t: LedgerTransactionRow): Promise<void> {
+  await tx.query(
+    `UPDATE ledger_transactions SET status = $2, amount = $3, completed_at = $4, updated_at = $5 WHERE id = $1`,
+    [t.id, t.status, t.amount, t.completedAt, t.updatedAt],
+  );
+}
+
+export async function findTransaction(tx: Queryable, programId: string, id: string) {
+  const rows = await tx.query<LedgerTransactionRow>(`SELECT ${columns} FROM ledger_transactions t WHERE t.program_id = $1 AND t.id = $2`, [programId, id]);
+  return rows[0];
+}
+
+export async function findTransactionByRef(tx: Queryable, programId: string, externalRef: string) {
+  const rows = await tx.query<LedgerTransactionRow>(
+    `SELECT ${columns} FROM ledger_transactions t WHERE t.program_id = $1 AND t.external_ref = $2`, [programId, externalRef]);
+  return rows[0];
+}
+
+/** The completed transaction that reverses (or releases) this one, if any. */
+export async function findFollowUp(tx: Queryable, id: string) {
+  const rows = await tx.query<LedgerTransactionRow>(
+    `SELECT ${columns} FROM ledger_transactions t WHERE (t.reverses_id = $1 OR t.block_id = $1) AND t.status = 'completed' LIMIT 1`, [id]);
+  return rows[0];
+}
+
+/** Count and sum of a balance's completed transactions of a kind since a moment (velocity limits). */
+export async function usageSince(tx: Queryable, balanceId: string, kind: TransactionKind, since: Date) {
+  const [row] = await tx.query<{ count: number; amount: number }>(
+    `SELECT count(*)::int AS count, coalesce(sum(amount), 0)::bigint AS amount FROM ledger_transactions
+     WHERE balance_id = $1 AND kind = $2 AND status = 'completed' AND completed_at > $3 AND reverses_id IS NULL`,
+    [balanceId, kind, since],
+  );
+  return row;
+}
+
+export interface TransactionFilter {
+  status?: TransactionStatus;
+  kind?: TransactionKind;
+  from?: Date;
+  to?: Date;
+}
+
+export async function listTransactions(tx: Queryable, balanceId: string, filter: TransactionFilter, page: PageRequest) {
+  return tx.query<LedgerTransactionRow>(
+    `SELECT ${columns} FROM ledger_transactions t WHERE t.balance_id = $1
+       AND ($2::text IS NULL OR t.status = $2) AND ($3::text IS NULL OR t.kind = $3)
+       AND ($4::timestamptz IS NULL OR t.created_at >= $4) AND ($5::timestamptz IS NULL OR t.created_at < $5)
+       AND ($6::uuid IS NULL OR t.id > $6)
+     ORDER BY t.id LIMIT $7`,
+    [balanceId, filter.status ?? null, filter.kind ?? null, filter.from ?? null, filter.to ?? null, page.after, page.limit + 1],
+  );
+}
