@@ -49,9 +49,11 @@ interface Setup {
   db: Db;
   receiver: ReceiverProcess;
   emitContext: () => EmitContext;
+  /** A worker with production defaults; every one made is stopped at the end, even on failure. */
+  newWorker: () => DeliveryWorker;
 }
 
-async function setUp(db: Db, receiver: ReceiverProcess): Promise<Setup> {
+async function setUp(db: Db, receiver: ReceiverProcess, workers: DeliveryWorker[]): Promise<Setup> {
   const ctx: ServiceContext = { db, clock: systemClock, sandbox: true };
   const program = await createProgram(ctx, { name: 'Bench' });
   await createEndpoint(ctx, program.id, {
@@ -63,14 +65,19 @@ async function setUp(db: Db, receiver: ReceiverProcess): Promise<Setup> {
     const now = systemClock.now();
     return { program: { id: program.id, name: program.name }, occurredAt: now, now, source: 'bench' };
   };
-  return { db, receiver, emitContext };
+  const newWorker = () => {
+    const worker = new DeliveryWorker({ db, clock: systemClock, allow, logger });
+    workers.push(worker);
+    return worker;
+  };
+  return { db, receiver, emitContext, newWorker };
 }
 
 const countAttempts = async (db: Db) =>
   Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM webhook_attempts`))[0].n);
 
 /** Emits `count` events up front, then times one worker delivering them all. */
-async function throughput({ db, receiver, emitContext }: Setup) {
+async function throughput({ db, receiver, emitContext, newWorker }: Setup) {
   const insertStarted = performance.now();
   for (let from = 0; from < events; from += insertBatch) {
     await db.transaction(async (tx) => {
@@ -89,7 +96,7 @@ async function throughput({ db, receiver, emitContext }: Setup) {
   const baselinePerSecond = (events / rawMs) * 1000;
   log(`baseline: ${events} raw posts in ${round(rawMs)} ms, ${round(baselinePerSecond)}/s with ${concurrency} in flight`);
 
-  const worker = new DeliveryWorker({ db, clock: systemClock, allow, logger });
+  const worker = newWorker();
   const started = performance.now();
   worker.start();
   await receiver.waitFor(events, phaseTimeoutMs);
@@ -111,10 +118,10 @@ async function throughput({ db, receiver, emitContext }: Setup) {
 }
 
 /** A steady `rate` of one-event transactions for `seconds`; commit-to-receipt of each. */
-async function latency({ db, receiver, emitContext }: Setup) {
+async function latency({ db, receiver, emitContext, newWorker }: Setup) {
   const total = Math.round(rate * seconds);
   const already = await countAttempts(db);
-  const worker = new DeliveryWorker({ db, clock: systemClock, allow, logger });
+  const worker = newWorker();
   worker.start();
   const committedAt = new Map<string, number>();
   let started = 0;
@@ -168,11 +175,12 @@ async function main() {
     receiver.close();
     throw error;
   });
+  const workers: DeliveryWorker[] = [];
   const stopOnSignal = () => void drop().finally(() => process.exit(130));
   process.once('SIGINT', stopOnSignal);
   try {
     log(`delivery benchmark on ${db.engine}: ${events} events, endpoint maxConcurrency ${concurrency}, receiver in a child process`);
-    const setup = await setUp(db, receiver);
+    const setup = await setUp(db, receiver, workers);
     const fast = await throughput(setup);
     const steady = await latency(setup);
     log(JSON.stringify({
@@ -190,6 +198,7 @@ async function main() {
     }));
   } finally {
     process.off('SIGINT', stopOnSignal);
+    for (const worker of workers) await worker.stop();
     receiver.close();
     await drop();
   }

@@ -5,6 +5,7 @@ import { createLogger } from '../runtime/logger.ts';
 import { openConfiguredDb, startProcess } from '../runtime/process.ts';
 import { createAdminKey, createProgramKey, revokeKey } from '../services/api-keys.ts';
 import type { ServiceContext } from '../services/context.ts';
+import { checkLedger } from '../services/ledger/balances.ts';
 import { migrate } from '../storage/migrate.ts';
 
 const help = `punchcard — a loyalty engine whose every change reaches you as a signed webhook
@@ -14,6 +15,7 @@ Usage:
   punchcard migrate                                apply pending database migrations
   punchcard keys create [--program ID] [--name N]  create an admin key, or a key of one program
   punchcard keys revoke KEY_ID                     revoke a key
+  punchcard ledger check [--program ID]            recompute balances from their lots; exit 1 on any difference
   punchcard --help                                 this text
 
 Environment:
@@ -79,6 +81,15 @@ async function main(argv: string[]): Promise<number> {
       const revoked = await revokeKey(ctx, { kind: 'admin', keyId: 'cli' }, arg);
       process.stdout.write(`revoked key ${revoked.id} at ${revoked.revokedAt}\n`);
       return 0;
+    }
+    if (command === 'ledger' && sub === 'check') {
+      await migrate(db);
+      const report = await checkLedger(ctx, values.program ?? null);
+      for (const d of report.differences) {
+        process.stdout.write(`balance ${d.balanceId}: ${d.figure} stored ${d.stored}, from lots ${d.fromLots}\n`);
+      }
+      process.stdout.write(report.consistent ? 'ledger consistent: every balance equals its lots\n' : `${report.differences.length} differences\n`);
+      return report.consistent ? 0 : 1;
     }
     process.stderr.write(`unknown command: ${positionals.join(' ')}\n\n${help}`);
     return 2;

@@ -13,8 +13,12 @@ export type EndpointOutcome =
  * disables the endpoint and emits `endpoint.disabled` in the same transaction.
  */
 export async function applyEndpointOutcomes(tx: Queryable, outcomes: EndpointOutcome[], now: Date): Promise<void> {
+  // The latest outcome per endpoint decides its run of failures, except that a 410 Gone anywhere
+  // in the batch stands: the receiver asked for no more, whatever another request of the batch got.
   const last = new Map<string, EndpointOutcome>();
-  for (const outcome of outcomes) last.set(outcome.endpointId, outcome);
+  for (const outcome of outcomes) {
+    if (last.get(outcome.endpointId)?.kind !== 'gone') last.set(outcome.endpointId, outcome);
+  }
   const ids = (kind: EndpointOutcome['kind']) => [...last.values()].filter((o) => o.kind === kind).map((o) => o.endpointId);
 
   const succeeded = ids('success');

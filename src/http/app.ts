@@ -1,6 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { TypeBoxValidatorCompiler, registerAjvFormats } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifySchemaCompiler } from 'fastify';
+import type { TSchema } from 'typebox';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import type { Scheduler } from '../scheduler/scheduler.ts';
@@ -10,8 +11,10 @@ import { idempotencyPlugin } from './plugins/idempotency.ts';
 import { metricsPlugin } from './plugins/metrics.ts';
 import { openapiPlugin, openapiWebhooks } from './plugins/openapi.ts';
 import { problemsPlugin } from './plugins/problems.ts';
+import { balanceDefinitionRoutes } from './routes/balance-definitions.ts';
 import { healthRoutes } from './routes/health.ts';
 import { memberSelfServiceRoutes } from './routes/member-self-service.ts';
+import { ledgerRoutes } from './routes/ledger.ts';
 import { memberRoutes } from './routes/members.ts';
 import { subscriptionRoutes } from './routes/subscriptions.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
@@ -20,6 +23,17 @@ import { sandboxRoutes } from './routes/sandbox.ts';
 import { ProblemSchema } from './schemas/common.ts';
 
 registerAjvFormats();
+
+/**
+ * TypeBox validation (bodies are checked as sent, query and path values converted). A POST sent
+ * without a body is checked as `{}`: routes whose fields are all optional accept it, the others
+ * answer which fields are required.
+ */
+const validatorCompiler: FastifySchemaCompiler<TSchema> = (route) => {
+  const validate = TypeBoxValidatorCompiler(route);
+  if (route.httpPart !== 'body') return validate;
+  return (value) => validate(value === undefined || value === null ? {} : value);
+};
 
 export interface AppOptions {
   ctx: ServiceContext;
@@ -40,7 +54,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ajv: { customOptions: { coerceTypes: false } },
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
-  app.setValidatorCompiler(TypeBoxValidatorCompiler);
+  app.setValidatorCompiler(validatorCompiler);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -59,5 +73,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(memberRoutes, { ctx });
   await app.register(memberSelfServiceRoutes, { ctx });
   await app.register(subscriptionRoutes, { ctx });
+  await app.register(balanceDefinitionRoutes, { ctx });
+  await app.register(ledgerRoutes, { ctx });
   return app as unknown as FastifyInstance;
 }

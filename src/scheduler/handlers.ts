@@ -1,4 +1,6 @@
 import type { ServiceContext } from '../services/context.ts';
+import { ledgerJobs } from '../services/ledger/apply.ts';
+import { activateLotsHandler, expireLotsHandler, pendingTimeoutHandler, remindLotsHandler } from '../services/ledger/ledger-jobs.ts';
 import { jobKinds as subscriptionJobs } from '../services/subscriptions/enrol.ts';
 import { anniversaryReminderHandler, monthAnniversaryHandler } from '../services/subscriptions/anniversaries.ts';
 import type { Scheduler } from './scheduler.ts';
@@ -7,4 +9,8 @@ import type { Scheduler } from './scheduler.ts';
 export function registerJobHandlers(scheduler: Scheduler, ctx: ServiceContext): void {
   scheduler.register(subscriptionJobs.monthAnniversary, monthAnniversaryHandler(ctx));
   scheduler.register(subscriptionJobs.anniversaryReminder, anniversaryReminderHandler(ctx));
+  scheduler.register(ledgerJobs.expireLots, expireLotsHandler(ctx));
+  scheduler.register(ledgerJobs.activateLots, activateLotsHandler(ctx));
+  scheduler.register(ledgerJobs.remindLots, remindLotsHandler(ctx));
+  scheduler.register(ledgerJobs.pendingTimeout, pendingTimeoutHandler(ctx));
 }

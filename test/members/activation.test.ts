@@ -70,6 +70,32 @@ describe('registration with activation by code', () => {
     expect(await p.events()).toEqual([]);
   });
 
+  it('takes the subscription id and back-dating at activation, refusing them at registration rather than dropping them', async () => {
+    const p = await world.program();
+    expectProblem(await p.call('POST', '/v1/members', { email: uniqueEmail(), activation: 'code', loyaltySubscriptionId: 'LATER' }),
+      422, '/loyaltySubscriptionId');
+    expectProblem(await p.call('POST', '/v1/members', { email: uniqueEmail(), activation: 'code', subscriptionCreatedAt: '2026-02-01T00:00:00.000Z' }),
+      422, '/subscriptionCreatedAt');
+    expect(await countRows(world.h, 'members', p.id)).toBe(0);
+
+    await p.register({ loyaltySubscriptionId: 'TAKEN' });
+    await p.events();
+    const { member, code } = await registerWithCode(p);
+    // A taken id refuses the activation and leaves the code usable.
+    expectProblem(await p.call('POST', `/v1/members/${member.id}/activate`, { code, loyaltySubscriptionId: 'TAKEN' }), 409, '/loyaltySubscriptionId');
+    expectProblem(await p.call('POST', `/v1/members/${member.id}/activate`, { code, subscriptionCreatedAt: '2027-01-01T00:00:00.000Z' }),
+      422, '/subscriptionCreatedAt');
+    expect(await p.events()).toEqual([]);
+
+    const response = await p.call('POST', `/v1/members/${member.id}/activate`,
+      { code, loyaltySubscriptionId: 'LATER', subscriptionCreatedAt: '2026-02-01T00:00:00.000Z' });
+    expect(response.statusCode, response.body).toBe(200);
+    expect(response.json().subscription).toMatchObject({ loyaltySubscriptionId: 'LATER', createdAt: '2026-02-01T00:00:00.000Z' });
+    expect(only(await p.events(), 'subscription_created')).toMatchObject({
+      contact_id: member.contactId, loyalty_subscription_id: 'LATER', created_at: '2026-02-01T00:00:00.000Z',
+    });
+  });
+
   it('stores the code only as a hash', async () => {
     const p = await world.program();
     const { member, code } = await registerWithCode(p);

@@ -123,6 +123,12 @@ describe('registration without activation', () => {
     expect(await p.events()).toEqual([]);
   });
 
+  it('drops the national trunk prefix written as (0) after the country code', async () => {
+    const p = await world.program();
+    expect((await p.register({ phone: '+33 (0)6 12 34 56 78' })).phone).toBe('+33612345678');
+    expectProblem(await p.call('POST', '/v1/members', { email: uniqueEmail(), phone: '+33612345678' }), 409, '/phone');
+  });
+
   it('stores phones in E.164 and sees two spellings of one number as a duplicate', async () => {
     const p = await world.program();
     const member = await p.register({ phone: '+33 6 12 34 56 78' });
@@ -152,6 +158,23 @@ describe('registration without activation', () => {
     await a.register(body);
     const inB = await b.register(body);
     expect(inB.subscription.loyaltySubscriptionId).toBe('SUB-SHARED');
+  });
+});
+
+describe('retries', () => {
+  it('registers once for a repeated Idempotency-Key, replaying the first answer', async () => {
+    const p = await world.program();
+    const body = { email: uniqueEmail(), loyaltySubscriptionId: 'RETRY-1' };
+    const first = await p.call('POST', '/v1/members', body, { 'idempotency-key': 'register-retry-1' });
+    const again = await p.call('POST', '/v1/members', body, { 'idempotency-key': 'register-retry-1' });
+    expect(first.statusCode).toBe(201);
+    expect(again.statusCode).toBe(201);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.json().id).toBe(first.json().id);
+    expect(await countRows(world.h, 'members', p.id)).toBe(1);
+    expect(namesOf(await p.events())).toEqual(['CustomerRegistered', 'subscription_created']);
+    expectProblem(await p.call('POST', '/v1/members', { ...body, firstName: 'Other' }, { 'idempotency-key': 'register-retry-1' }),
+      422, 'header.idempotency-key');
   });
 });
 
@@ -192,6 +215,28 @@ describe('identifier rules per program', () => {
     expect((await p.register({ cardId: 'GIVEN-1' })).cardId).toBe('GIVEN-1');
   });
 
+  it('keeps the matching priority and refuses malformed identifier settings', async () => {
+    const p = await world.program();
+    const patched = await p.call('PATCH', `/v1/programs/${p.id}`, { settings: { members: { matchingPriority: ['email', 'cardId'] } } });
+    expect(patched.statusCode, patched.body).toBe(200);
+    expect(patched.json().settings.members.matchingPriority).toEqual(['email', 'cardId']);
+    expectProblem(await p.call('PATCH', `/v1/programs/${p.id}`, { settings: { members: { matchingPriority: ['email', 'email'] } } }),
+      422, '/settings/members/matchingPriority');
+    expectProblem(await p.call('PATCH', `/v1/programs/${p.id}`, { settings: { members: { cardIdPattern: 'CARD' } } }),
+      422, '/settings/members/cardIdPattern');
+    expectProblem(await p.call('PATCH', `/v1/programs/${p.id}`, { settings: { members: { identifiers: { email: { optional: true } } } } }),
+      400, '/settings/members/identifiers/email/optional');
+    expect((await p.call('GET', `/v1/programs/${p.id}`)).json().settings.members).toMatchObject({
+      matchingPriority: ['email', 'cardId'], cardIdPattern: '##########' });
+  });
+
+  it('answers 409 naming /cardId when the card pattern has no free number left', async () => {
+    const p = await world.program({ settings: { members: { cardIdPattern: 'X#' } } });
+    for (let digit = 0; digit < 10; digit++) await p.register({ cardId: `X${digit}` });
+    expectProblem(await p.call('POST', '/v1/members', { email: uniqueEmail() }), 409, '/cardId');
+    expect(await countRows(world.h, 'members', p.id)).toBe(10);
+  });
+
   it('allows duplicate card numbers where cards are not unique', async () => {
     const p = await world.program({ settings: { members: { identifiers: { cardId: { unique: false } } } } });
     await p.register({ cardId: 'FAMILY' });
@@ -209,6 +254,10 @@ describe('bad input', () => {
     ['a birth date that is not a calendar date', { birthDate: '1990-02-30' }, 422, '/birthDate'],
     ['a birth date in another format', { birthDate: '12/04/1990' }, 400, '/birthDate'],
     ['a birth date in the future', { birthDate: '2026-03-02' }, 422, '/birthDate'],
+    ['a birth date in year 0', { birthDate: '0000-01-01' }, 422, '/birthDate'],
+    ['a birth date before 1900', { birthDate: '1899-12-31' }, 422, '/birthDate'],
+    ['a blank card number', { cardId: '   ' }, 422, '/cardId'],
+    ['a custom attribute named like a standard contact attribute', { customAttributes: { EMAIL: 'other@example.com' } }, 422, '/customAttributes/EMAIL'],
     ['a too short password', { password: 'ab1' }, 422, '/password'],
     ['a password without digits or symbols', { password: 'abcdefghij' }, 422, '/password'],
     ['a common password', { password: 'Password1' }, 422, '/password'],
@@ -228,9 +277,10 @@ describe('bad input', () => {
     expect(await p.events()).toEqual([]);
   });
 
-  it('accepts a birth date of today and a strong password', async () => {
+  it('accepts a birth date of today, one in 1900 and a strong password', async () => {
     const p = await world.program();
     const member = await p.register({ birthDate: '2026-03-01', password: 'tr0ub4dor&3' });
     expect(member).toMatchObject({ birthDate: '2026-03-01', hasPassword: true });
+    expect((await p.register({ birthDate: '1900-01-01' })).birthDate).toBe('1900-01-01');
   });
 });

@@ -7,11 +7,12 @@ export function normalizeEmail(email: string): string {
 }
 
 /**
- * Phones are kept in E.164. Spaces, dots, dashes and brackets are dropped and a leading 00
- * becomes +; a national number without its country code cannot be placed and is refused.
+ * Phones are kept in E.164. Spaces, dots, dashes and brackets are dropped, a national trunk
+ * prefix written `(0)` after the country code (+33 (0)6…) is dropped, and a leading 00 becomes
+ * +; a national number without its country code cannot be placed and is refused.
  */
 export function normalizePhone(phone: string, field = '/phone'): string {
-  let digits = phone.trim().replace(/[\s().-]/g, '');
+  let digits = phone.trim().replace(/\(\s*0\s*\)/g, '').replace(/[\s().-]/g, '');
   if (digits.startsWith('00')) digits = `+${digits.slice(2)}`;
   if (!/^\+[1-9][0-9]{6,14}$/.test(digits)) {
     throw invalidInput(field, 'must be an international phone number with its country code, e.g. +33612345678');

@@ -44,7 +44,10 @@ export const memberRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = 
     config: { auth: 'program' },
     schema: { tags, summary: 'Activate a new member with their code, enrolling them (subscription_created)', params: MemberParams,
       body: ActivationBody, response: { 200: Member, ...problemResponses } },
-  }, async (request) => registration.activateMember(ctx, request.programId, request.params.memberId, request.body.code));
+  }, async (request) => {
+    const { code, ...enrolment } = request.body;
+    return registration.activateMember(ctx, request.programId, request.params.memberId, code, enrolment);
+  });
 
   app.post('/v1/members/:memberId/activation-code', {
     config: { auth: 'program' },

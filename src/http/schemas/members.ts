@@ -91,7 +91,14 @@ export const MemberQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export const ActivationBody = Type.Object({ code: Type.String({ minLength: 1, maxLength: 20 }) }, { additionalProperties: false });
+export const ActivationBody = Type.Object(
+  {
+    code: Type.String({ minLength: 1, maxLength: 20 }),
+    loyaltySubscriptionId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'of the subscription made at activation; generated when absent' })),
+    subscriptionCreatedAt: Type.Optional(DateTime),
+  },
+  { additionalProperties: false },
+);
 export const ActivationCodeRequest = Type.Object(
   { channel: Type.Optional(Type.Union([Type.Literal('email'), Type.Literal('sms')])) },
   { additionalProperties: false },

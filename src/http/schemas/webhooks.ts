@@ -17,7 +17,10 @@ const endpointFields = {
   description: Type.String({ maxLength: 500 }),
   eventTypes: Type.Union([Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { minItems: 1, maxItems: 100, uniqueItems: true }), Type.Null()],
     { description: 'event types to receive; null or absent: all' }),
-  bearerToken: Type.Union([Type.String({ minLength: 1, maxLength: 2000 }), Type.Null()], { description: 'sent as Authorization: Bearer' }),
+  // Visible ASCII without spaces: a line break or a non-ASCII character in the token would make
+  // the Authorization header invalid and fail every delivery.
+  bearerToken: Type.Union([Type.String({ minLength: 1, maxLength: 2000, pattern: '^[\\x21-\\x7E]+$' }), Type.Null()],
+    { description: 'sent as Authorization: Bearer' }),
   basicAuth: Type.Union([
     Type.Object({ username: Type.String({ minLength: 1, maxLength: 200, pattern: '^[^:]*$' }), password: Type.String({ maxLength: 200 }) },
       { additionalProperties: false }),

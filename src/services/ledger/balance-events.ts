@@ -106,3 +106,52 @@ export async function emitRefusal(
   });
   if (refusal === 'maximum') await emitMaximumReached(tx, emit, member, definition, balanceValue, null);
 }
+
+/** A lot (or several) expired: balance_value_expired, AvailablePointsAmountChanged, WalletBalanceUpdated. */
+export async function emitExpiry(
+  tx: Queryable, emit: EmitContext, member: MemberSnapshot, definition: BalanceDefinition, before: BalanceFigures, after: BalanceFigures,
+): Promise<void> {
+  await emitEvent(tx, emit, 'balance_value_expired', member, {
+    balance_definition: balanceDefinition(definition),
+    loyalty_program: emit.program,
+    value: after.available,
+  });
+  await emitEvent(tx, emit, 'AvailablePointsAmountChanged', member, {
+    walletType: walletType(definition),
+    amountChange: after.available - before.available,
+    availableAmount: after.available,
+    reason: 'expire',
+    transferId: null,
+  });
+  await emitEvent(tx, emit, 'WalletBalanceUpdated', member, {
+    walletType: walletType(definition),
+    amountChange: after.available - before.available,
+    reason: 'expire',
+    transferId: null,
+    activeUnits: after.available,
+    pendingUnits: after.pending,
+    blockedUnits: after.blocked,
+  });
+}
+
+/** N days before units expire: PointsWillExpire and balance_expiration_reminder. */
+export async function emitExpiryReminder(
+  tx: Queryable, emit: EmitContext, member: MemberSnapshot, definition: BalanceDefinition,
+  reminder: { amount: number; expiresAt: Date; daysBefore: number; cardId: string | null; membershipCreatedAt: Date; now: Date },
+): Promise<void> {
+  await emitEvent(tx, emit, 'PointsWillExpire', member, {
+    walletType: walletType(definition),
+    amount: reminder.amount,
+    expiresAt: reminder.expiresAt.toISOString(),
+    daysBefore: reminder.daysBefore,
+  });
+  await emitEvent(tx, emit, 'balance_expiration_reminder', member, {
+    amount: reminder.amount,
+    balance_definition: balanceDefinition(definition),
+    created_at: reminder.now.toISOString(),
+    expires_at: reminder.expiresAt.toISOString(),
+    loyalty_program: emit.program,
+    membership: { card_id: reminder.cardId, created_at: reminder.membershipCreatedAt.toISOString() },
+    reminder: { unit: 'day', value: reminder.daysBefore },
+  });
+}

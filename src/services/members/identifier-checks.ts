@@ -7,11 +7,38 @@ import type { ProgramSettings } from '../../storage/programs.ts';
 
 /** Trims and normalises what a caller gave; an absent value stays undefined, an explicit null clears. */
 export function normaliseIdentifiers(input: { email?: string | null; phone?: string | null; cardId?: string | null }) {
+  const cardId = input.cardId === undefined || input.cardId === null ? input.cardId : input.cardId.trim();
+  if (cardId === '') throw invalidInput('/cardId', 'is blank');
   return {
     email: input.email === undefined || input.email === null ? input.email : input.email.trim(),
     phone: input.phone === undefined || input.phone === null ? input.phone : normalizePhone(input.phone),
-    cardId: input.cardId === undefined || input.cardId === null ? input.cardId : input.cardId.trim(),
+    cardId,
   };
+}
+
+/** A birth date must be a real calendar date, not in the future, and not before 1900. */
+export function checkBirthDate(birthDate: string | null | undefined, today: Date): void {
+  if (birthDate === undefined || birthDate === null) return;
+  const date = new Date(`${birthDate}T00:00:00Z`);
+  if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== birthDate) {
+    throw invalidInput('/birthDate', 'is not a calendar date (YYYY-MM-DD)');
+  }
+  if (birthDate < '1900-01-01') throw invalidInput('/birthDate', 'is before 1900');
+  if (date > today) throw invalidInput('/birthDate', 'is in the future');
+}
+
+/**
+ * Events carry custom attributes as Brevo contact properties next to the standard FIRSTNAME,
+ * LASTNAME, EMAIL and SMS, which always win: a custom attribute of one of those names would never
+ * reach a receiver, so it is refused.
+ */
+const standardContactAttributes = new Set(['FIRSTNAME', 'LASTNAME', 'EMAIL', 'SMS']);
+export function checkAttributeNames(attributes: Record<string, unknown> | undefined): void {
+  for (const name of Object.keys(attributes ?? {})) {
+    if (standardContactAttributes.has(name)) {
+      throw invalidInput(`/customAttributes/${name}`, 'is a standard contact attribute: use firstName, lastName, email or phone');
+    }
+  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import { invalidInput } from '../../domain/problem.ts';
+import { normalizePhone } from '../../domain/members/identifiers.ts';
 import { emitEvent } from '../../outbox/emit.ts';
 import type { Queryable } from '../../storage/db.ts';
 import * as members from '../../storage/members.ts';
@@ -7,7 +7,7 @@ import { toPage, type PageRequest } from '../../storage/pagination.ts';
 import { findMemberSubscription } from '../../storage/subscriptions.ts';
 import type { ServiceContext } from '../context.ts';
 import { programScope, type ProgramScope } from '../emit-context.ts';
-import { checkIdentifiers, normaliseIdentifiers } from './identifier-checks.ts';
+import { checkAttributeNames, checkBirthDate, checkIdentifiers, normaliseIdentifiers } from './identifier-checks.ts';
 import { loadMember, requireStatus } from './load-member.ts';
 import { memberSnapshot, memberView } from './member-views.ts';
 
@@ -28,6 +28,8 @@ export async function getMember(ctx: ServiceContext, programId: string, memberId
 }
 
 export async function listMembers(ctx: ServiceContext, programId: string, filter: MemberFilter, page: PageRequest) {
+  // Phones are stored in E.164: a look-up by phone compares the normalised number, as uniqueness does.
+  if (filter.phone !== undefined) filter = { ...filter, phone: normalizePhone(filter.phone, 'query.phone') };
   const rows = await members.listMembers(ctx.db, programId, filter, page);
   const subscriptions = await Promise.all(rows.slice(0, page.limit).map((m) => findMemberSubscription(ctx.db, programId, m.id)));
   return toPage(rows, page.limit, (row) => memberView(row, subscriptions[rows.indexOf(row)]));
@@ -51,15 +53,10 @@ export async function applyProfileChanges(tx: Queryable, scope: ProgramScope, me
   set('cardId', ids.cardId);
   set('firstName', changes.firstName);
   set('lastName', changes.lastName);
-  if (changes.birthDate !== undefined && changes.birthDate !== null) {
-    const date = new Date(`${changes.birthDate}T00:00:00Z`);
-    if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== changes.birthDate) {
-      throw invalidInput('/birthDate', 'is not a calendar date (YYYY-MM-DD)');
-    }
-    if (date > scope.now) throw invalidInput('/birthDate', 'is in the future');
-  }
+  checkBirthDate(changes.birthDate, scope.now);
   set('birthDate', changes.birthDate);
   if (changes.customAttributes) {
+    checkAttributeNames(changes.customAttributes);
     const attributes = { ...member.customAttributes };
     for (const [name, value] of Object.entries(changes.customAttributes)) {
       if (attributes[name] === value || (value === null && !(name in attributes))) continue;

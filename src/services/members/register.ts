@@ -9,7 +9,7 @@ import type { AttributeValue, MemberRow } from '../../storage/members.ts';
 import type { ServiceContext } from '../context.ts';
 import { programScope, type ProgramScope } from '../emit-context.ts';
 import { enrolInTransaction } from '../subscriptions/enrol.ts';
-import { checkIdentifiers, newCardId, normaliseIdentifiers } from './identifier-checks.ts';
+import { checkAttributeNames, checkBirthDate, checkIdentifiers, newCardId, normaliseIdentifiers } from './identifier-checks.ts';
 import { loadMember, requireStatus } from './load-member.ts';
 import { memberSnapshot, memberView } from './member-views.ts';
 
@@ -32,21 +32,22 @@ export interface RegisterInput {
 
 const allIdentifiers = new Set(['email', 'phone', 'cardId'] as const);
 
-function checkBirthDate(birthDate: string | undefined, today: Date): void {
-  if (birthDate === undefined) return;
-  const date = new Date(`${birthDate}T00:00:00Z`);
-  if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== birthDate) {
-    throw invalidInput('/birthDate', 'is not a calendar date (YYYY-MM-DD)');
-  }
-  if (date > today) throw invalidInput('/birthDate', 'is in the future');
-}
-
 /**
  * Registers a member. Without activation they are active at once and enrolled
  * (CustomerRegistered, subscription_created); with activation they are `new` and
  * CustomerWasRegisteredWithoutActivation carries the code the business sends them.
  */
 export async function registerMember(ctx: ServiceContext, programId: string, input: RegisterInput, source = 'api') {
+  if (input.activation === 'code') {
+    // A member with an activation code is enrolled when activated: the enrolment's details are
+    // given then, never taken here and silently dropped.
+    for (const field of ['loyaltySubscriptionId', 'subscriptionCreatedAt'] as const) {
+      if (input[field] !== undefined) {
+        throw invalidInput(`/${field}`, 'is given when activating a member registered with activation: code (POST /v1/members/:id/activate)');
+      }
+    }
+  }
+  checkAttributeNames(input.customAttributes);
   if (input.password !== undefined) checkPasswordStrength(input.password);
   const passwordHash = input.password !== undefined ? await hashPassword(input.password) : null;
   const createdAt = input.subscriptionCreatedAt ? new Date(input.subscriptionCreatedAt) : undefined;
@@ -146,9 +147,14 @@ const wrongCode = (left: number) =>
  * A wrong code counts; after the program's limit the code is void. The failure count must
  * survive the refusal, so a wrong code commits its count and then answers with the problem.
  */
-export async function activateMember(ctx: ServiceContext, programId: string, memberId: string, code: string, source = 'api') {
+export async function activateMember(
+  ctx: ServiceContext, programId: string, memberId: string, code: string,
+  enrolment: { loyaltySubscriptionId?: string; subscriptionCreatedAt?: string } = {}, source = 'api',
+) {
+  const createdAt = enrolment.subscriptionCreatedAt ? new Date(enrolment.subscriptionCreatedAt) : undefined;
   const outcome = await ctx.db.transaction(async (tx) => {
     const scope = await programScope(tx, ctx, programId, source);
+    if (createdAt && createdAt > scope.now) throw invalidInput('/subscriptionCreatedAt', 'is in the future');
     const member = await loadMember(tx, programId, memberId, true);
     requireStatus(member, ['new'], 'activate');
     const current = await members.currentMemberCode(tx, memberId, 'activation');
@@ -168,7 +174,7 @@ export async function activateMember(ctx: ServiceContext, programId: string, mem
     await members.updateMemberCode(tx, current.id, current.failedAttempts, scope.now);
     const active: MemberRow = { ...member, status: 'active', activatedAt: scope.now, updatedAt: scope.now };
     await members.saveMember(tx, active);
-    const subscription = await enrolInTransaction(tx, scope, active, {});
+    const subscription = await enrolInTransaction(tx, scope, active, { loyaltySubscriptionId: enrolment.loyaltySubscriptionId, createdAt });
     return { kind: 'activated', member: memberView(active, subscription) } as const;
   });
   if (outcome.kind === 'wrong') throw wrongCode(outcome.left);

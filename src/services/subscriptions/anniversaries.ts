@@ -57,7 +57,7 @@ export function anniversaryReminderHandler(ctx: ServiceContext): JobHandler {
     const scope = await programScope(tx, ctx, job.programId, 'scheduler');
     await emitEvent(tx, scope.emit, 'membership_anniversary_reminder', memberSnapshot(found.owner, found.subscription), {
       loyalty_program: scope.emit.program,
-      membership: { card_id: found.owner.cardId ?? '', created_at: found.subscription.createdAt.toISOString() },
+      membership: { card_id: found.owner.cardId, created_at: found.subscription.createdAt.toISOString() },
       reminder: { unit: 'day', value: daysBefore },
     });
     const nextDaysBefore = scope.program.settings.members.anniversaryReminderDaysBefore;

@@ -1,3 +1,4 @@
+import { invalidInput } from '../../domain/problem.ts';
 import type { ServiceContext } from '../context.ts';
 import { programScope } from '../emit-context.ts';
 import { loadMember, requireStatus } from '../members/load-member.ts';
@@ -12,9 +13,12 @@ export async function enrolExistingMember(
     const scope = await programScope(tx, ctx, programId, 'api');
     const member = await loadMember(tx, programId, memberId, true);
     requireStatus(member, ['active'], 'enrol');
+    const createdAt = input.createdAt ? new Date(input.createdAt) : undefined;
+    // Back-dating is allowed, dating ahead is not (as at registration).
+    if (createdAt && createdAt > scope.now) throw invalidInput('/createdAt', 'is in the future');
     const subscription = await enrolInTransaction(tx, scope, member, {
       loyaltySubscriptionId: input.loyaltySubscriptionId,
-      createdAt: input.createdAt ? new Date(input.createdAt) : undefined,
+      createdAt,
     });
     return memberView(member, subscription);
   });

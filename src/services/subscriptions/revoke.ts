@@ -2,6 +2,7 @@ import { Problem } from '../../domain/problem.ts';
 import { emitEvent } from '../../outbox/emit.ts';
 import { unscheduleJob } from '../../scheduler/schedule.ts';
 import type { Queryable } from '../../storage/db.ts';
+import { closeSubscriptionBalances } from '../../storage/ledger/balances.ts';
 import { findMember } from '../../storage/members.ts';
 import * as subscriptions from '../../storage/subscriptions.ts';
 import type { ServiceContext } from '../context.ts';
@@ -15,8 +16,8 @@ export async function unscheduleAnniversaries(tx: Queryable, programId: string, 
 }
 
 /**
- * Unenrols: the subscription is revoked (subscription_revoked), its added members leave it and
- * its anniversaries stop. The member keeps their profile and may enrol again.
+ * Unenrols: the subscription is revoked (subscription_revoked), its added members leave it,
+ * its balances are closed (no more transactions) and its anniversaries stop. The member keeps their profile and may enrol again.
  */
 export async function revokeSubscription(ctx: ServiceContext, programId: string, loyaltySubscriptionId: string) {
   return ctx.db.transaction(async (tx) => {
@@ -26,6 +27,7 @@ export async function revokeSubscription(ctx: ServiceContext, programId: string,
       throw new Problem(409, 'subscription-revoked', 'Subscription revoked', 'the subscription is already revoked');
     }
     await subscriptions.revokeSubscription(tx, subscription.id, scope.now);
+    await closeSubscriptionBalances(tx, subscription.id, scope.emit.now);
     await unscheduleAnniversaries(tx, programId, subscription.id);
     const owner = (await findMember(tx, programId, subscription.memberId))!;
     const revoked = { ...subscription, status: 'revoked' as const, revokedAt: scope.now };

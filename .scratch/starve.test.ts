@@ -1,0 +1,23 @@
+import { expect, it } from 'vitest';
+import { startHarness } from '../test/support/harness.ts';
+import { startReceiver } from '../test/support/receiver.ts';
+import { registerMember } from '../test/webhooks/api.ts';
+it('starve', async () => {
+  const h = await startHarness();
+  const receiver = await startReceiver();
+  const p = await h.newProgram();
+  let release = () => {};
+  const held = new Promise<void>((r) => (release = r));
+  receiver.respondWith((req, res) => { if (req.path === '/slow') void held.then(() => res.writeHead(204).end()); else res.writeHead(204).end(); });
+  await h.call('POST', '/v1/webhook-endpoints', { key: p.key, body: { url: `${receiver.url}/slow`, eventTypes: ['subscription_created'], maxConcurrency: 1 } });
+  await h.call('POST', '/v1/webhook-endpoints', { key: p.key, body: { url: `${receiver.url}/fast`, eventTypes: ['subscription_created'] } });
+  for (let i = 0; i < 3; i++) await registerMember(h.call, p.key);
+  const w = h.newWorker({ pollMs: 20, maxInFlight: 2 });
+  w.start();
+  const t0 = Date.now();
+  await Promise.race([receiver.waitFor(4), new Promise((r) => setTimeout(r, 3000))]);
+  console.log('after 3s or 4 received:', Date.now() - t0, receiver.received.map((r) => r.path));
+  release();
+  await w.stop();
+  await h.close(); await receiver.close();
+});
