@@ -12,7 +12,7 @@ const EndpointDisabled = Type.Object(
     data: Type.Object(
       {
         programId: Type.String(),
-        sequence: Type.Number(),
+        sequence: Type.Integer({ minimum: 1, description: 'per-program sequence number, shared with the program events' }),
         eventId: Type.String(),
         endpointId: Type.String(),
         url: Type.String(),

@@ -89,9 +89,21 @@ export async function sendTestEvent(ctx: ServiceContext, programId: string, endp
     if (!endpoint.enabled) throw conflict('the endpoint is disabled; enable it first');
     const eventId = uuidv7(now);
     const messageId = uuidv7(now);
-    await insertEvent(tx, { id: eventId, programId, sequence: null, type: type.name, body: JSON.stringify(type.example), occurredAt: now });
+    const body = testEventBody(type.example as Record<string, unknown>, eventId, now);
+    await insertEvent(tx, { id: eventId, programId, sequence: null, type: type.name, body: JSON.stringify(body), occurredAt: now });
     await insertMessages(tx, programId, eventId, [endpoint.id], [messageId], now, 'manual');
     await tx.query(`SELECT pg_notify($1, '')`, [outboxChannel]);
     return { eventId, messageId };
   });
+}
+
+/**
+ * A test event is the type's example with its own id and time, so `webhook-id` matches the id
+ * in the body as it does for real events. Its sequence stays the example's: a test event has no
+ * place in the program's sequence.
+ */
+function testEventBody(example: Record<string, unknown>, eventId: string, now: Date): Record<string, unknown> {
+  if ('event_id' in example) return { ...example, event_id: eventId, event_date: now.toISOString() };
+  const data = example.data as Record<string, unknown>;
+  return { ...example, timestamp: now.toISOString(), data: { ...data, eventId } };
 }

@@ -15,7 +15,7 @@ import { openPglite } from '../../src/storage/pglite.ts';
 import { openTestDb } from '../support/database.ts';
 import { startReceiver, type Receiver } from '../support/receiver.ts';
 import { registerMember } from './api.ts';
-import { eventIdOf, expectValidPayload } from './payloads.ts';
+import { eventIdOf, expectValidPayload, verifiesWith } from './payloads.ts';
 
 /**
  * The outbox promise, tested end to end with real processes: every event committed with its
@@ -152,12 +152,13 @@ afterAll(async () => {
 describe('transactional outbox under a crash', () => {
   it('delivers every committed event at least once although the worker process is killed mid-load', { timeout: 180_000 }, async () => {
     // 1. Commit the changes and their events before any worker runs.
-    const committed = await store.use(async (db) => {
+    const { ids: committed, secret } = await store.use(async (db) => {
       await migrate(db);
       // The real clock: the worker process runs on it, and the messages must be due for it.
       const ctx: ServiceContext = { db, clock: systemClock, sandbox: false };
       const app = await buildApp({ ctx, scheduler: new Scheduler({ db, clock: systemClock }) });
       let programId: string;
+      let secret: string;
       try {
         const admin = (await createAdminKey(ctx, 'crash test')).key;
         const call = (method: string, url: string, opts: { key?: string; body?: unknown } = {}) =>
@@ -168,6 +169,7 @@ describe('transactional outbox under a crash', () => {
         const key = (await call('POST', `/v1/programs/${program.id}/keys`, { body: { name: 'crash' } })).json().key;
         const endpoint = await call('POST', '/v1/webhook-endpoints', { key, body: { url: `${receiver.url}/hooks` } });
         expect(endpoint.statusCode, endpoint.body).toBe(201);
+        secret = endpoint.json().secret;
         for (let i = 0; i < members; i++) await registerMember(call, key, `m${i}@example.com`);
       } finally {
         await app.close();
@@ -175,7 +177,7 @@ describe('transactional outbox under a crash', () => {
       const rows = await db.query<{ id: string }>(`SELECT id FROM events WHERE program_id = $1`, [programId]);
       const messages = await db.query<{ count: number }>(`SELECT count(*)::int AS count FROM webhook_messages WHERE status = 'pending'`);
       expect(messages[0].count).toBe(rows.length);
-      return new Set(rows.map((r) => r.id));
+      return { ids: new Set(rows.map((r) => r.id)), secret };
     });
     expect(committed.size).toBeGreaterThanOrEqual(2 * members);
 
@@ -230,12 +232,13 @@ describe('transactional outbox under a crash', () => {
     const stopped = await within(second.exited, 'the worker to stop on SIGTERM', [second]);
     expect(stopped, second.output()).toEqual({ code: 0, signal: null });
 
-    // 5. Every committed event arrived at least once, as itself, signed with its own id.
+    // 5. Every committed event arrived at least once, as itself, signed, under its own id.
     const receivedIds = new Set<string>();
     for (const r of receiver.received) {
       const id = r.headers['webhook-id'] as string;
       expect(committed.has(id)).toBe(true);
       expect(eventIdOf(r.json)).toBe(id);
+      expect(verifiesWith(secret, r)).toBe(true);
       expectValidPayload(r.json);
       receivedIds.add(id);
     }
