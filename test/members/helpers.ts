@@ -77,14 +77,15 @@ export async function startWorld(options: { start?: string } = {}): Promise<Worl
 }
 
 /** Fails unless `response` is an RFC 9457 problem with this status (and, if given, naming this field). */
-export function expectProblem(response: LightMyRequestResponse, status: number, field?: string) {
+export function expectProblem(response: LightMyRequestResponse, status: number, field?: string | RegExp) {
   expect(response.statusCode, response.body).toBe(status);
   expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
   const problem = response.json();
   expect(problem.status).toBe(status);
   if (field !== undefined) {
     const fields: string[] = (problem.errors ?? []).map((e: { field: string }) => e.field);
-    expect(fields, problem.detail).toContain(field);
+    if (typeof field === 'string') expect(fields, problem.detail).toContain(field);
+    else expect(fields.some((f) => field.test(f)), `${fields.join(', ')} names ${field}`).toBe(true);
   }
   return problem;
 }

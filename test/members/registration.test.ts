@@ -222,7 +222,7 @@ describe('identifier rules per program', () => {
     expect(patched.json().settings.members.matchingPriority).toEqual(['email', 'cardId']);
     expectProblem(await p.call('PATCH', `/v1/programs/${p.id}`, { settings: { members: { matchingPriority: ['email', 'email'] } } }),
       422, '/settings/members/matchingPriority');
-    expectProblem(await p.call('PATCH', `/v1/programs/${p.id}`, { settings: { members: { cardIdPattern: 'CARD' } } }),
+    expectProblem(await p.call('PATCH', `/v1/programs/${p.id}`, { settings: { members: { cardIdPattern: 'PC-XX' } } }),
       422, '/settings/members/cardIdPattern');
     expectProblem(await p.call('PATCH', `/v1/programs/${p.id}`, { settings: { members: { identifiers: { email: { optional: true } } } } }),
       400, '/settings/members/identifiers/email/optional');
