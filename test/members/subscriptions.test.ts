@@ -135,8 +135,9 @@ describe('revocation and enrolling again', () => {
     expect(response.statusCode, response.body).toBe(200);
     expect(response.json()).toMatchObject({ status: 'revoked', revokedAt: world.h.clock.now().toISOString() });
     const events = await p.events();
-    expect(namesOf(events)).toEqual(['subscription_revoked']);
+    expect(namesOf(events)).toEqual(['subscription_revoked', 'subscription_member_removed']);
     expect(events[0]).toMatchObject({ contact_id: owner.contactId, loyalty_subscription_id: 'HOME-6', loyalty_program: { id: p.id } });
+    expect(events[1]).toMatchObject({ contact_id: owner.contactId, member_id: a.contactId });
 
     expect((await p.call('GET', `/v1/members/${owner.id}`)).json()).toMatchObject({ status: 'active', firstName: 'Olga', subscription: null });
     expect((await p.call('GET', `/v1/members/${a.id}`)).json().subscription).toBeNull();
@@ -179,5 +180,35 @@ describe('revocation and enrolling again', () => {
     expectProblem(await p.call('POST', `/v1/members/${gone.id}/subscription`, {}), 409);
     expectProblem(await p.call('POST', '/v1/members/01900000-0000-7000-8000-000000000000/subscription', {}), 404);
     expect(contactOf(only(await p.events(), 'CustomerDeactivated'))).toBe(gone.contactId);
+  });
+});
+
+describe('members registered for a household', () => {
+  it('enrol: false registers an active member without a subscription, who can then join a household', async () => {
+    const p = await world.program();
+    const owner = await p.register({ loyaltySubscriptionId: 'HOME-ENROL' });
+    await p.events();
+    const child = await p.register({ enrol: false });
+    expect(child).toMatchObject({ status: 'active', subscription: null });
+    expect(namesOf(await p.events())).toEqual(['CustomerRegistered']);
+    expectProblem(await p.call('POST', '/v1/members', { enrol: false, loyaltySubscriptionId: 'X' }), 422, '/loyaltySubscriptionId');
+    expect((await add(p, 'HOME-ENROL', [child.id])).statusCode).toBe(200);
+    expect((await p.call('GET', `/v1/members/${child.id}`)).json().subscription).toMatchObject({ loyaltySubscriptionId: 'HOME-ENROL', role: 'member' });
+    expect(owner.subscription.loyaltySubscriptionId).toBe('HOME-ENROL');
+  });
+
+  it('revoking a household tells of every member it releases (subscription_member_removed each)', async () => {
+    const p = await world.program();
+    const owner = await p.register({ loyaltySubscriptionId: 'HOME-REVOKE' });
+    const a = await p.register({ enrol: false });
+    const b = await p.register({ enrol: false });
+    expect((await add(p, 'HOME-REVOKE', [a.id, b.id])).statusCode).toBe(200);
+    await p.events();
+    expect((await revoke(p, 'HOME-REVOKE')).statusCode).toBe(200);
+    const events = await p.events();
+    expect(namesOf(events)).toEqual(['subscription_revoked', 'subscription_member_removed', 'subscription_member_removed']);
+    expect(events.slice(1).map((e) => e.member_id)).toEqual([a.contactId, b.contactId]);
+    expect(events.every((e) => contactOf(e) === owner.contactId)).toBe(true);
+    expect((await p.call('GET', `/v1/members/${a.id}`)).json().subscription).toBeNull();
   });
 });

@@ -21,6 +21,7 @@ export const MemberRegister = Type.Object(
     birthDate: Type.Optional(BirthDate),
     customAttributes: Type.Optional(Attributes),
     password: Type.Optional(Password),
+    enrol: Type.Optional(Type.Boolean({ description: 'default true; false registers the member without a subscription of their own, e.g. to add them to a household' })),
     activation: Type.Optional(Type.Union([Type.Literal('none'), Type.Literal('code')], {
       description: 'none (default): active at once and enrolled; code: `new` until activated with the code sent to them' })),
     activationChannel: Type.Optional(Type.Union([Type.Literal('email'), Type.Literal('sms')])),

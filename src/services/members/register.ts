@@ -28,6 +28,8 @@ export interface RegisterInput {
   loyaltySubscriptionId?: string;
   /** Back-dates the enrolment (members brought over from another system). */
   subscriptionCreatedAt?: string;
+  /** false: registered without a subscription of their own (e.g. to join a household). Default true. */
+  enrol?: boolean;
 }
 
 const allIdentifiers = new Set(['email', 'phone', 'cardId'] as const);
@@ -38,6 +40,11 @@ const allIdentifiers = new Set(['email', 'phone', 'cardId'] as const);
  * CustomerWasRegisteredWithoutActivation carries the code the business sends them.
  */
 export async function registerMember(ctx: ServiceContext, programId: string, input: RegisterInput, source = 'api') {
+  if (input.enrol === false) {
+    for (const field of ['loyaltySubscriptionId', 'subscriptionCreatedAt'] as const) {
+      if (input[field] !== undefined) throw invalidInput(`/${field}`, 'describes an enrolment, and enrol is false');
+    }
+  }
   if (input.activation === 'code') {
     // A member with an activation code is enrolled when activated: the enrolment's details are
     // given then, never taken here and silently dropped.
@@ -94,6 +101,8 @@ export async function registerMember(ctx: ServiceContext, programId: string, inp
       });
       return memberView(member, null);
     }
+    // A member who will join a household is registered without a subscription of their own.
+    if (input.enrol === false) return memberView(member, null);
     const subscription = await enrolInTransaction(tx, scope, member, {
       loyaltySubscriptionId: input.loyaltySubscriptionId,
       createdAt,

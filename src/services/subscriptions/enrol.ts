@@ -29,6 +29,8 @@ export async function enrolInTransaction(
     throw conflict('the member already belongs to an active subscription of this program');
   }
   const loyaltySubscriptionId = options.loyaltySubscriptionId ?? uuidv7(scope.now);
+  // Two enrolments racing for one id: the second waits here and then sees the first.
+  await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`${scope.program.id}:subscription:${loyaltySubscriptionId}`]);
   if (await subscriptions.findSubscription(tx, scope.program.id, loyaltySubscriptionId)) {
     throw conflict('this loyaltySubscriptionId is already used in this program', '/loyaltySubscriptionId');
   }

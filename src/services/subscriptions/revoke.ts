@@ -26,6 +26,7 @@ export async function revokeSubscription(ctx: ServiceContext, programId: string,
     if (subscription.status !== 'active') {
       throw new Problem(409, 'subscription-revoked', 'Subscription revoked', 'the subscription is already revoked');
     }
+    const released = await subscriptions.listSubscriptionMembers(tx, subscription.id);
     await subscriptions.revokeSubscription(tx, subscription.id, scope.now);
     await closeSubscriptionBalances(tx, subscription.id, scope.emit.now);
     await unscheduleAnniversaries(tx, programId, subscription.id);
@@ -35,6 +36,13 @@ export async function revokeSubscription(ctx: ServiceContext, programId: string,
       loyalty_program: scope.emit.program,
       loyalty_subscription_id: subscription.loyaltySubscriptionId,
     });
+    // The added members leave with the revocation: each is told, as a removal would.
+    for (const member of released) {
+      await emitEvent(tx, scope.emit, 'subscription_member_removed', memberSnapshot(owner, revoked), {
+        loyalty_program: scope.emit.program,
+        member_id: member.contactId,
+      });
+    }
     return subscriptionView(tx, revoked);
   });
 }
