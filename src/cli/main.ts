@@ -50,14 +50,18 @@ async function main(argv: string[]): Promise<number> {
 
   if (command === 'serve') {
     const logger = createLogger(config.logLevel);
-    const running = await startProcess(config, logger);
+    const started = startProcess(config, logger);
+    // Listening for signals from the start: a SIGTERM that arrives while the process is still
+    // starting (or just after it printed its URL) stops it gracefully too.
     const shutdown = async (signal: string) => {
       logger.info({ signal }, 'shutting down');
-      await running.stop();
+      await (await started).stop();
       process.exit(0);
     };
-    process.once('SIGINT', () => void shutdown('SIGINT'));
-    process.once('SIGTERM', () => void shutdown('SIGTERM'));
+    const onSignal = (signal: string) => void shutdown(signal).catch(() => process.exit(1));
+    process.once('SIGINT', () => onSignal('SIGINT'));
+    process.once('SIGTERM', () => onSignal('SIGTERM'));
+    await started;
     return -1; // keep running
   }
 

@@ -10,7 +10,7 @@ import { authPlugin } from './plugins/auth.ts';
 import { idempotencyPlugin } from './plugins/idempotency.ts';
 import { metricsPlugin } from './plugins/metrics.ts';
 import { openapiPlugin, openapiWebhooks } from './plugins/openapi.ts';
-import { problemsPlugin } from './plugins/problems.ts';
+import { frameworkErrors, problemsPlugin } from './plugins/problems.ts';
 import { balanceDefinitionRoutes } from './routes/balance-definitions.ts';
 import { healthRoutes } from './routes/health.ts';
 import { memberSelfServiceRoutes } from './routes/member-self-service.ts';
@@ -53,6 +53,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: 1024 * 1024,
     ajv: { customOptions: { coerceTypes: false } },
     return503OnClosing: true,
+    // Malformed URLs and the like never reach the error handler: answer them as problems too.
+    frameworkErrors,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.addHook('onSend', async (request, reply) => {

@@ -1,9 +1,10 @@
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 
-export function createLogger(level: string): Logger {
+/** JSON logs on stdout, or on `destination` (tests read them there). */
+export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino({
     level,
     // API keys, secrets and passwords never reach a log line.
     redact: { paths: ['req.headers.authorization', '*.key', '*.secret', '*.password', '*.token'], censor: '[redacted]' },
-  });
+  }, destination);
 }

@@ -38,8 +38,9 @@ export async function startProcess(config: Config, logger: Logger, clock: Clock 
   let url: string | null = null;
   const app = config.roles.includes('api') ? await buildApp({ ctx, scheduler, logger }) : null;
   if (app) {
-    const bootstrap = await issueBootstrapAdminKey(ctx);
     url = await app.listen({ host: config.host, port: config.port });
+    // Issued once listening: a start that fails (port taken) must not use up the only printing.
+    const bootstrap = await issueBootstrapAdminKey(ctx);
     // Printed, not logged: the key must not end up in log storage.
     process.stdout.write(
       `\nPunchcard is running (${db.engine === 'pglite' ? `embedded database in ${config.dataDir}` : 'PostgreSQL'}` +

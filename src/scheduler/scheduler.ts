@@ -99,17 +99,19 @@ export class Scheduler {
     nowFor: (job: ScheduledJob, offsetMs: number) => Date,
   ): Promise<RunOutcome> {
     let claimed: ScheduledJob | undefined;
+    let jobNow: Date | undefined;
     try {
       return await this.#db.transaction(async (tx): Promise<RunOutcome> => {
         claimed = await claim(tx);
         if (!claimed) return { kind: 'none' };
-        const handler = this.#handlers.get(claimed.kind);
-        if (!handler) throw new Error(`no handler for job kind "${claimed.kind}"`);
         const [{ offset }] = await tx.query<{ offset: number }>(
           `SELECT clock_offset_ms AS "offset" FROM programs WHERE id = $1`,
           [claimed.programId],
         );
-        await handler(tx, claimed, nowFor(claimed, offset));
+        jobNow = nowFor(claimed, offset);
+        const handler = this.#handlers.get(claimed.kind);
+        if (!handler) throw new Error(`no handler for job kind "${claimed.kind}"`);
+        await handler(tx, claimed, jobNow);
         await jobs.deleteJob(tx, claimed.id);
         return { kind: 'ran' };
       });
@@ -118,8 +120,11 @@ export class Scheduler {
       const job: ScheduledJob = claimed;
       const message = error instanceof Error ? error.message : String(error);
       this.#log?.error({ jobId: job.id, kind: job.kind, err: error }, 'scheduled job failed');
+      // The retry waits from the moment the job ran (program time), not from its due time: a job
+      // found long overdue must not be retried at once again and again.
+      const ranAt = Math.max(job.runAt.getTime(), jobNow?.getTime() ?? 0);
       await this.#db.transaction((tx) =>
-        jobs.postponeFailedJob(tx, job.id, new Date(job.runAt.getTime() + retryDelayMs(job.attempts + 1)), message),
+        jobs.postponeFailedJob(tx, job.id, new Date(ranAt + retryDelayMs(job.attempts + 1)), message),
       );
       return { kind: 'failed', failed: { jobId: job.id, kind: job.kind, runAt: job.runAt.toISOString(), error: message } };
     }
@@ -136,6 +141,7 @@ export class Scheduler {
         } catch (error) {
           this.#log?.error({ err: error }, 'scheduler poll failed');
         }
+        if (!this.#running) break; // stopped while a job ran: no last poll interval to wait out
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, pollMs);
           this.#wake = () => {

@@ -19,7 +19,7 @@ const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 export function decodeCursor(cursor: string | undefined): string | null {
   if (cursor === undefined || cursor === '') return null;
   const id = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!uuidPattern.test(id)) throw invalidInput('cursor', 'is not a cursor returned by this list');
+  if (!uuidPattern.test(id)) throw invalidInput('query.cursor', 'is not a cursor returned by this list');
   return id;
 }
 

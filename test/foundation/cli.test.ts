@@ -21,7 +21,7 @@ import { openDb } from '../../src/storage/open.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const main = join(root, 'src/cli/main.ts');
-const bound = 45_000;
+const bound = 90_000;
 const children = new Set<ChildProcess>();
 const cleanups: (() => Promise<void>)[] = [];
 
@@ -127,7 +127,7 @@ async function withStore<T>(store: { open: () => ReturnType<typeof openDb> }, wo
   }
 }
 
-describe('punchcard CLI', { timeout: 120_000 }, () => {
+describe('punchcard CLI', { timeout: 240_000 }, () => {
   it('--help prints the usage and exits 0', async () => {
     const res = await run(['--help'], childEnv({}));
     expect(res.code).toBe(0);
@@ -154,7 +154,7 @@ describe('punchcard CLI', { timeout: 120_000 }, () => {
 
 const engines: ('pglite' | 'postgres')[] = process.env.DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
 
-describe.each(engines)('on %s', { timeout: 120_000 }, (engine) => {
+describe.each(engines)('on %s', { timeout: 240_000 }, (engine) => {
   it('migrate applies every migration once', async () => {
     const store = await freshStore(engine);
     const first = await run(['migrate'], childEnv(store.env));

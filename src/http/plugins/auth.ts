@@ -57,7 +57,9 @@ export const authPlugin = fp(async (app: FastifyInstance, options: { ctx: Servic
 
     if (level === 'admin' && principal.kind !== 'admin') throw forbidden('this operation needs an admin key');
     if (level === 'program') {
-      const named = request.headers['punchcard-program'];
+      // UUIDs compare case-insensitively (PostgreSQL reads both cases as the same id).
+      const programHeader = request.headers['punchcard-program'];
+      const named = typeof programHeader === 'string' ? programHeader.toLowerCase() : programHeader;
       if (principal.kind === 'program') {
         if (named !== undefined && named !== principal.programId) throw forbidden('this key belongs to another program');
         request.programId = principal.programId;

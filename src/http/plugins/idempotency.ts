@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Problem } from '../../domain/problem.ts';
@@ -9,8 +9,39 @@ export const idempotencyWindowMs = 24 * 3600 * 1000;
 
 declare module 'fastify' {
   interface FastifyRequest {
-    idempotency: { scope: string; key: string } | null;
+    idempotency: { scope: string; key: string; secret: Buffer } | null;
   }
+}
+
+/** JSON with object keys sorted: the same body sent with its fields in another order is the same request. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/**
+ * A first answer may hold a secret shown once (a new API key), so records keep neither the
+ * Idempotency-Key nor the answer in clear: the key is stored as its SHA-256, the answer sealed
+ * with AES-256-GCM under a key derived from the Idempotency-Key, which only the client holds.
+ */
+const sealingKey = (scope: string, key: string) =>
+  createHash('sha256').update(`punchcard idempotency\n${scope}\n${key}`).digest();
+
+function seal(plain: string, secret: Buffer): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', secret, iv);
+  const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
+  return Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64');
+}
+
+function unseal(sealed: string, secret: Buffer): string {
+  const bytes = Buffer.from(sealed, 'base64');
+  const decipher = createDecipheriv('aes-256-gcm', secret, bytes.subarray(0, 12));
+  decipher.setAuthTag(bytes.subarray(12, 28));
+  return Buffer.concat([decipher.update(bytes.subarray(28)), decipher.final()]).toString('utf8');
 }
 
 /**
@@ -24,15 +55,17 @@ export const idempotencyPlugin = fp(async (app: FastifyInstance, options: { ctx:
 
   app.addHook('preHandler', async (request, reply) => {
     if (!request.routeOptions.config.idempotent) return;
-    const key = request.headers['idempotency-key'];
-    if (key === undefined) return;
-    if (typeof key !== 'string' || key.length < 1 || key.length > 255) {
+    const presented = request.headers['idempotency-key'];
+    if (presented === undefined) return;
+    if (typeof presented !== 'string' || presented.length < 1 || presented.length > 255) {
       throw new Problem(400, 'invalid-request', 'Invalid request', 'Idempotency-Key must be 1 to 255 characters',
         [{ field: 'header.idempotency-key', message: 'must be 1 to 255 characters' }]);
     }
     const scope = request.principal.kind === 'program' ? `program:${request.principal.programId}` : 'admin';
+    const key = createHash('sha256').update(presented).digest('hex');
+    const secret = sealingKey(scope, presented);
     const hash = createHash('sha256')
-      .update(`${request.method} ${request.url}\n${request.programId}\n${JSON.stringify(request.body ?? null)}`)
+      .update(`${request.method} ${request.url}\n${request.programId}\n${canonicalJson(request.body ?? null)}`)
       .digest('hex');
     const now = clock.now();
     const claimed = await db.query(
@@ -45,7 +78,7 @@ export const idempotencyPlugin = fp(async (app: FastifyInstance, options: { ctx:
       [scope, key, hash, now, new Date(now.getTime() - idempotencyWindowMs)],
     );
     if (claimed.length === 1) {
-      request.idempotency = { scope, key };
+      request.idempotency = { scope, key, secret };
       return;
     }
     const [first] = await db.query<{ requestHash: string; statusCode: number | null; responseBody: string | null }>(
@@ -65,7 +98,7 @@ export const idempotencyPlugin = fp(async (app: FastifyInstance, options: { ctx:
     }
     reply.header('idempotent-replayed', 'true');
     const type = first.statusCode >= 400 ? 'application/problem+json' : 'application/json; charset=utf-8';
-    return reply.code(first.statusCode).type(type).send(first.responseBody);
+    return reply.code(first.statusCode).type(type).send(unseal(first.responseBody!, secret));
   });
 
   app.addHook('onSend', async (request, reply, payload) => {
@@ -77,7 +110,8 @@ export const idempotencyPlugin = fp(async (app: FastifyInstance, options: { ctx:
     } else {
       await db.query(
         `UPDATE idempotency_records SET status_code = $3, response_body = $4 WHERE scope = $1 AND key = $2`,
-        [record.scope, record.key, reply.statusCode, typeof payload === 'string' ? payload : JSON.stringify(payload)],
+        [record.scope, record.key, reply.statusCode,
+          seal(typeof payload === 'string' ? payload : JSON.stringify(payload), record.secret)],
       );
     }
     return payload;

@@ -8,6 +8,22 @@ import { Problem, type FieldIssue } from '../../domain/problem.ts';
  * plain 500 that reveals nothing.
  */
 export const problemsPlugin = fp(async (app: FastifyInstance) => {
+  // JSON is the only body the API reads: anything else is refused as 415 before validation.
+  app.removeContentTypeParser('text/plain');
+
+  // PostgreSQL text and jsonb cannot hold U+0000: refuse it here, naming the field, instead of
+  // letting the database fail the request with a 500.
+  app.addHook('preValidation', async (request) => {
+    for (const [part, value] of [['body', request.body], ['query', request.query], ['path', request.params]] as const) {
+      const at = findNul(value, '');
+      if (at !== null) {
+        const field = part === 'body' ? at || '/' : `${part}.${at.slice(1)}`;
+        throw new Problem(400, 'invalid-request', 'Invalid request', `${field}: must not contain the NUL character`,
+          [{ field, message: 'must not contain the NUL character' }]);
+      }
+    }
+  });
+
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof Problem) return sendProblem(request, reply, error);
     if (error.validation) {
@@ -52,24 +68,55 @@ interface ValidationEntry {
   message?: string;
 }
 
-/** Turns TypeBox/ajv errors into one issue per offending field, named by its JSON Pointer. */
+/** JSON Pointer of the first string (value or key) holding U+0000, or null. */
+function findNul(value: unknown, at: string): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? at : null;
+  if (value === null || typeof value !== 'object') return null;
+  for (const [key, item] of Object.entries(value)) {
+    const path = `${at}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`;
+    if (key.includes('\u0000')) return path;
+    const found = findNul(item, path);
+    if (found !== null) return found;
+  }
+  return null;
+}
+
+/** Fastify's validation contexts, named as the fields of a problem name them. */
+const partNames: Record<string, string> = { querystring: 'query', params: 'path', headers: 'header' };
+
+/**
+ * Turns TypeBox/ajv errors into one issue per offending field: a JSON Pointer for the body
+ * (`/settings/timezone`), `query.limit`, `path.programId` or `header.name` for the other parts.
+ */
 export function validationIssues(entries: ValidationEntry[], part: string): FieldIssue[] {
-  const prefix = part === 'body' ? '' : `${part}.`;
+  const name = (pointer: string) =>
+    part === 'body' ? pointer || '/' : `${partNames[part] ?? part}.${pointer.replace(/^\//, '')}`;
   const issues: FieldIssue[] = [];
   for (const entry of entries) {
     const at = entry.instancePath ?? '';
     if (entry.keyword === 'required') {
       const names = (entry.params?.requiredProperties ?? [entry.params?.missingProperty]) as string[];
-      for (const name of names) issues.push({ field: `${prefix}${at}/${name}`, message: 'is required' });
+      for (const missing of names) issues.push({ field: name(`${at}/${missing}`), message: 'is required' });
     } else if (entry.keyword === 'additionalProperties') {
       const names = (entry.params?.additionalProperties ?? [entry.params?.additionalProperty]) as string[];
-      for (const name of names) issues.push({ field: `${prefix}${at}/${name}`, message: 'is not a known field' });
+      for (const unknown of names) issues.push({ field: name(`${at}/${unknown}`), message: 'is not a known field' });
     } else if (entry.keyword === 'boolean' && entry.schemaPath?.endsWith('additionalProperties')) {
       continue; // reported once by the additionalProperties entry
     } else {
-      issues.push({ field: `${prefix}${at || '/'}`, message: entry.message ?? 'is invalid' });
+      issues.push({ field: name(at), message: entry.message ?? 'is invalid' });
     }
   }
   const seen = new Set<string>();
   return issues.filter((i) => !seen.has(i.field + i.message) && seen.add(i.field + i.message));
+}
+
+/**
+ * For Fastify's `frameworkErrors` option: errors raised before routing (a malformed
+ * percent-encoding in the path, a path parameter over the length limit) leave as problems too,
+ * instead of Fastify's own JSON body.
+ */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+  return sendProblem(request, reply, new Problem(status, 'invalid-request', 'Invalid request', error.message,
+    [{ field: 'path', message: error.message }]));
 }

@@ -10,7 +10,7 @@ export const sandboxRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext; sch
   { ctx, scheduler },
 ) => {
   app.post('/v1/programs/:programId/clock/advance', {
-    config: { auth: 'any' },
+    config: { auth: 'any', idempotent: true },
     schema: {
       tags: ['sandbox'],
       summary: "Move a program's clock forward and run the work that falls due (sandbox mode only)",

@@ -111,7 +111,7 @@ export const KeyCreate = Type.Object(
 export const ClockAdvance = Type.Object(
   {
     by: Type.Optional(Type.String({ description: 'ISO 8601 duration, e.g. PT1H, P1D, P1M' })),
-    to: Type.Optional(Type.String({ description: 'a date-time in the future of the program clock' })),
+    to: Type.Optional(Type.String({ format: 'date-time', description: 'a date-time in the future of the program clock' })),
   },
   { additionalProperties: false },
 );
