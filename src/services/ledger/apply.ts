@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import { allocate } from '../../domain/ledger/allocation.ts';
 import type { BalanceFigures } from '../../domain/ledger/definition.ts';
 import { lotExpiresAt } from '../../domain/ledger/expiry.ts';
@@ -31,6 +32,19 @@ export async function earliestExpiry(tx: Queryable, balanceId: string): Promise<
 }
 
 /**
+ * Whether a change is the first to move a balance's value (Brevo's `created`): nothing was ever
+ * available, spent, blocked or expired before, and no credit was taken back. Judged from the
+ * balance's history rather than from whether this call inserted its row, since a refused first
+ * operation or a pending credit also inserts it without giving it a value.
+ */
+export async function firstValueChange(tx: Queryable, balanceId: string, before: BalanceFigures): Promise<boolean> {
+  if (before.available !== 0 || before.spent !== 0 || before.blocked !== 0 || before.expired !== 0) return false;
+  const rows = await tx.query(
+    `SELECT 1 FROM ledger_transactions WHERE balance_id = $1 AND status = 'completed' AND reverses_id IS NOT NULL LIMIT 1`, [balanceId]);
+  return rows.length === 0;
+}
+
+/**
  * Puts the moments a new lot will need on the schedule: one due row per program and moment
  * (not per lot), so a million lots expiring at one midnight are one sweep, not a million jobs.
  */
@@ -45,7 +59,9 @@ async function scheduleLotMoments(tx: Queryable, ls: LedgerScope, lot: LotRow): 
   await scheduleJob(tx, { programId: program.id, kind: ledgerJobs.expireLots, runAt: lot.expiresAt,
     payload: {}, dedupeKey: `${ledgerJobs.expireLots}:${lot.expiresAt.toISOString()}`, now });
   const daysBefore = ls.definition.reminderDaysBefore ?? program.settings.expiringNotifications.unitsDaysBefore;
-  const remindAt = new Date(lot.expiresAt.getTime() - daysBefore * 86_400_000);
+  // N calendar days before, in the program's timezone (a daylight-saving change in between moves
+  // the UTC offset, not the local day and time).
+  const remindAt = DateTime.fromJSDate(lot.expiresAt, { zone: program.timezone }).minus({ days: daysBefore }).toJSDate();
   if (daysBefore > 0 && remindAt > ls.scope.now) {
     await scheduleJob(tx, { programId: program.id, kind: ledgerJobs.remindLots, runAt: remindAt,
       payload: { definitionId: ls.definition.id, expiresAt: lot.expiresAt.toISOString(), daysBefore },

@@ -1,4 +1,5 @@
 import type { BalanceDefinition, BalanceFigures } from '../../domain/ledger/definition.ts';
+import { reachesMinimum } from '../../domain/ledger/limits.ts';
 import { refusals, type RefusalKind } from '../../domain/ledger/refusals.ts';
 import type { MemberSnapshot } from '../../events/context.ts';
 import { emitEvent, type EmitContext } from '../../outbox/emit.ts';
@@ -16,7 +17,7 @@ export interface BalanceChange {
   definition: BalanceDefinition;
   before: BalanceFigures;
   after: BalanceFigures;
-  /** True when this change created the balance. */
+  /** True when this is the balance's first change of value (see firstValueChange). */
   created: boolean;
   reason: UnitChangeReason;
   /** The ledger transaction behind the change (null for an expiry sweep). */
@@ -31,9 +32,11 @@ export interface BalanceChange {
 
 /**
  * The events of one completed change of a balance, in both vocabularies:
- * AvailablePointsAmountChanged when the available units moved, WalletBalanceUpdated and
- * balance_value_updated always, balance_minimum_value_reached when it crossed the minimum,
- * balance_maximum_value_reached when a credit hit the maximum.
+ * AvailablePointsAmountChanged when the available units moved, WalletBalanceUpdated always,
+ * balance_value_updated when the balance value (available units) moved — a credit still pending
+ * changes no value: its balance_value_updated comes when the units are activated, so a receiver
+ * adding up `transaction.value` counts them once —, balance_minimum_value_reached when it
+ * crossed the minimum, balance_maximum_value_reached when a credit hit the maximum.
  */
 export async function emitBalanceChange(tx: Queryable, emit: EmitContext, change: BalanceChange): Promise<void> {
   const { definition, before, after, member } = change;
@@ -56,7 +59,7 @@ export async function emitBalanceChange(tx: Queryable, emit: EmitContext, change
     pendingUnits: after.pending,
     blockedUnits: after.blocked,
   });
-  await emitEvent(tx, emit, 'balance_value_updated', member, {
+  if (amountChange !== 0) await emitEvent(tx, emit, 'balance_value_updated', member, {
     balance_definition: balanceDefinition(definition),
     created: change.created,
     expiration_date: change.earliestExpiry?.toISOString() ?? null,
@@ -66,15 +69,22 @@ export async function emitBalanceChange(tx: Queryable, emit: EmitContext, change
     transaction: change.transaction,
     value: after.available,
   });
-  if (definition.minimum !== null && after.available <= definition.minimum && before.available > definition.minimum) {
-    await emitEvent(tx, emit, 'balance_minimum_value_reached', member, {
-      balance_definition: balanceDefinition(definition),
-      loyalty_program: emit.program,
-      source_event_id: change.sourceEventId,
-      value: after.available,
-    });
-  }
+  await emitMinimumReached(tx, emit, member, definition, before, after, change.sourceEventId);
   if (change.maximumReached) await emitMaximumReached(tx, emit, member, definition, after.available, change.sourceEventId);
+}
+
+/** balance_minimum_value_reached when a change brought the balance from above the minimum to or under it. */
+async function emitMinimumReached(
+  tx: Queryable, emit: EmitContext, member: MemberSnapshot, definition: BalanceDefinition,
+  before: BalanceFigures, after: BalanceFigures, sourceEventId: string | null,
+) {
+  if (!reachesMinimum(definition, before.available, after.available)) return;
+  await emitEvent(tx, emit, 'balance_minimum_value_reached', member, {
+    balance_definition: balanceDefinition(definition),
+    loyalty_program: emit.program,
+    source_event_id: sourceEventId,
+    value: after.available,
+  });
 }
 
 async function emitMaximumReached(
@@ -107,7 +117,11 @@ export async function emitRefusal(
   if (refusal === 'maximum') await emitMaximumReached(tx, emit, member, definition, balanceValue, null);
 }
 
-/** A lot (or several) expired: balance_value_expired, AvailablePointsAmountChanged, WalletBalanceUpdated. */
+/**
+ * A lot (or several) expired: balance_value_expired, AvailablePointsAmountChanged,
+ * WalletBalanceUpdated — and balance_minimum_value_reached when the expiry brought the balance
+ * to or under the minimum, like any other change.
+ */
 export async function emitExpiry(
   tx: Queryable, emit: EmitContext, member: MemberSnapshot, definition: BalanceDefinition, before: BalanceFigures, after: BalanceFigures,
 ): Promise<void> {
@@ -132,6 +146,7 @@ export async function emitExpiry(
     pendingUnits: after.pending,
     blockedUnits: after.blocked,
   });
+  await emitMinimumReached(tx, emit, member, definition, before, after, null);
 }
 
 /** N days before units expire: PointsWillExpire and balance_expiration_reminder. */

@@ -8,7 +8,7 @@ import type { LedgerTransactionRow } from '../../storage/ledger/transactions.ts'
 import type { ServiceContext } from '../context.ts';
 import { programScope } from '../emit-context.ts';
 import { earliestExpiry, figuresOf } from './apply.ts';
-import { emitBalanceChange, emitRefusal } from './balance-events.ts';
+import { emitBalanceChange, emitExpiry, emitRefusal } from './balance-events.ts';
 import { openBalance, type BalanceTarget } from './ledger-scope.ts';
 import { LedgerRefusal, loadTransaction, scopeOfTransaction, withRefusals } from './transactions.ts';
 import { transactionView } from './views.ts';
@@ -72,18 +72,25 @@ export async function unblockUnits(ctx: ServiceContext, programId: string, block
     await lots.adjustLots(tx, allocations.map((a) => a.lotStatus === 'expired'
       ? { lotId: a.lotId, remaining: -a.amount, blocked: -a.amount, expired: a.amount }
       : { lotId: a.lotId, remaining: 0, blocked: -a.amount }));
+    // Told as what happens: every blocked unit is released (the unblock events), then those of
+    // lots that expired meanwhile expire at once (the expiry events), so receivers see them go.
     const before = figuresOf(ls.balance);
+    let expiredUnits = 0;
     for (const a of allocations) {
       ls.balance.blocked -= a.amount;
-      if (a.lotStatus === 'expired') ls.balance.expired += a.amount;
-      else ls.balance.available += a.amount;
+      ls.balance.available += a.amount;
+      if (a.lotStatus === 'expired') expiredUnits += a.amount;
     }
+    const released = figuresOf(ls.balance);
+    ls.balance.available -= expiredUnits;
+    ls.balance.expired += expiredUnits;
     await saveFigures(tx, ls.balance, scope.emit.now);
     await emitBalanceChange(tx, scope.emit, {
-      member: ls.snapshot, definition: ls.definition, before, after: figuresOf(ls.balance), created: false, reason: 'unblock',
+      member: ls.snapshot, definition: ls.definition, before, after: released, created: false, reason: 'unblock',
       transactionId: release.id, transaction: { type: 'credit', value: found.amount },
       earliestExpiry: await earliestExpiry(tx, ls.balance.id), sourceEventId: null,
     });
+    if (expiredUnits > 0) await emitExpiry(tx, scope.emit, ls.snapshot, ls.definition, released, figuresOf(ls.balance));
     return transactionView(release);
   });
 }

@@ -2,7 +2,7 @@ import { Compile } from 'typebox/compile';
 import { Type } from 'typebox';
 import { parseCsv, parseJsonLines, type ParsedRow } from '../../domain/imports/rows.ts';
 import { Problem, invalidInput } from '../../domain/problem.ts';
-import { findTransactionByRef } from '../../storage/ledger/transactions.ts';
+import { importedRefs, isExternalRefTaken } from '../../storage/ledger/transactions.ts';
 import type { ServiceContext } from '../context.ts';
 import { programScope } from '../emit-context.ts';
 import { openBalance } from './ledger-scope.ts';
@@ -18,7 +18,7 @@ const ImportRow = Type.Object(
     memberId: Type.Optional(Type.String({ format: 'uuid' })),
     loyaltySubscriptionId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     balanceDefinitionId: Type.Optional(Type.String({ format: 'uuid' })),
-    kind: Type.Union([Type.Literal('credit'), Type.Literal('debit')]),
+    kind: Type.Enum(['credit', 'debit']),
     amount: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
     comment: Type.Optional(Type.String({ maxLength: 1000 })),
   },
@@ -59,7 +59,11 @@ export async function importTransfers(ctx: ServiceContext, programId: string, bo
     if (!checkRow.Check(fields)) {
       const first = [...checkRow.Errors(fields)][0];
       const field = first.keyword === 'required' ? `/${(first.params as { requiredProperties: string[] }).requiredProperties[0]}` : first.instancePath || null;
-      report.errors.push({ line, field, message: first.keyword === 'required' ? 'is required' : first.message });
+      const message = first.keyword === 'required' ? 'is required'
+        : first.schemaPath === '#/additionalProperties' ? 'is not a known field (ref, memberId, loyaltySubscriptionId, balanceDefinitionId, kind, amount, comment)'
+          : first.keyword === 'enum' ? `must be one of ${(first.params as { allowedValues: string[] }).allowedValues.join(', ')}`
+            : first.message;
+      report.errors.push({ line, field, message });
       continue;
     }
     const row = fields as Row;
@@ -76,29 +80,60 @@ export async function importTransfers(ctx: ServiceContext, programId: string, bo
   }
 
   for (let start = 0; start < valid.length; start += chunkSize) {
-    await ctx.db.transaction(async (tx) => {
-      const scope = await programScope(tx, ctx, programId, 'import');
-      for (const { line, row } of valid.slice(start, start + chunkSize)) {
-        const externalRef = `import:${row.ref}`;
-        if (await findTransactionByRef(tx, programId, externalRef)) {
-          report.skipped.push({ line, ref: row.ref, reason: 'already imported' });
-          continue;
-        }
-        await tx.query('SAVEPOINT import_row');
-        try {
-          const ls = await openBalance(tx, scope, row);
-          const result = await createInScope(tx, ls, { ...row, reason: 'import', autoComplete: true, externalRef });
-          if (result instanceof LedgerRefusal) report.errors.push({ line, field: '/amount', message: result.message });
-          else report.applied++;
-          await tx.query('RELEASE SAVEPOINT import_row');
-        } catch (error) {
-          await tx.query('ROLLBACK TO SAVEPOINT import_row');
-          report.errors.push({ line, ...rowProblem(error) });
-        }
-      }
-    });
+    const chunk = valid.slice(start, start + chunkSize);
+    const outcome = await withDeadlockRetry(() => importChunk(ctx, programId, chunk));
+    report.applied += outcome.applied;
+    report.skipped.push(...outcome.skipped);
+    report.errors.push(...outcome.errors);
   }
   report.errors.sort((a, b) => a.line - b.line);
   return report;
 }
 
+/** One chunk in one transaction; its report counts only once the transaction has committed. */
+async function importChunk(ctx: ServiceContext, programId: string, chunk: { line: number; row: Row }[]) {
+  const outcome: Omit<ImportReport, 'rows'> = { applied: 0, skipped: [], errors: [] };
+  await ctx.db.transaction(async (tx) => {
+    const scope = await programScope(tx, ctx, programId, 'import');
+    // One look-up per chunk for the rows a previous run already applied.
+    const done = await importedRefs(tx, programId, chunk.map(({ row }) => `import:${row.ref}`));
+    for (const { line, row } of chunk) {
+      const externalRef = `import:${row.ref}`;
+      if (done.has(externalRef)) {
+        outcome.skipped.push({ line, ref: row.ref, reason: 'already imported' });
+        continue;
+      }
+      await tx.query('SAVEPOINT import_row');
+      try {
+        const ls = await openBalance(tx, scope, row);
+        const result = await createInScope(tx, ls, { ...row, reason: 'import', autoComplete: true, externalRef });
+        if (result instanceof LedgerRefusal) outcome.errors.push({ line, field: result.errors[0]?.field ?? '/amount', message: result.message });
+        else outcome.applied++;
+        await tx.query('RELEASE SAVEPOINT import_row');
+      } catch (error) {
+        await tx.query('ROLLBACK TO SAVEPOINT import_row');
+        if (isDeadlock(error)) throw error; // the whole chunk is retried
+        // Applied meanwhile by another run of the same file.
+        if (isExternalRefTaken(error)) outcome.skipped.push({ line, ref: row.ref, reason: 'already imported' });
+        else outcome.errors.push({ line, ...rowProblem(error) });
+      }
+    }
+  });
+  return outcome;
+}
+
+const isDeadlock = (error: unknown) => ['40P01', '40001'].includes((error as { code?: string })?.code ?? '');
+
+/**
+ * Rows of an import lock balances in file order, so two imports (or an import and a sweep) may
+ * deadlock; PostgreSQL then aborts one of them. The aborted chunk has changed nothing and is run again.
+ */
+async function withDeadlockRetry<T>(work: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (!isDeadlock(error) || attempt >= attempts) throw error;
+    }
+  }
+}

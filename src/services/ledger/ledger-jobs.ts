@@ -11,7 +11,7 @@ import { findSubscriptionById } from '../../storage/subscriptions.ts';
 import type { ServiceContext } from '../context.ts';
 import { programScope, type ProgramScope } from '../emit-context.ts';
 import { memberSnapshot } from '../members/member-views.ts';
-import { earliestExpiry, figuresOf, ledgerJobs } from './apply.ts';
+import { earliestExpiry, figuresOf, firstValueChange, ledgerJobs } from './apply.ts';
 import { emitBalanceChange, emitExpiry, emitExpiryReminder } from './balance-events.ts';
 import { endPendingTransaction } from './transactions.ts';
 import { lotView } from './views.ts';
@@ -49,7 +49,8 @@ async function activateBalance(tx: Queryable, scope: ProgramScope, due: sweeps.D
   const definition = (await findDefinition(tx, scope.program.id, due.definitionId))!;
   const { snapshot } = await ownerOf(tx, scope, due.subscriptionId);
   await emitBalanceChange(tx, scope.emit, {
-    member: snapshot, definition, before, after: figuresOf(balance), created: false, reason: 'activate', transactionId: null,
+    member: snapshot, definition, before, after: figuresOf(balance), created: await firstValueChange(tx, balance.id, before),
+    reason: 'activate', transactionId: null,
     transaction: { type: 'credit', value: units }, earliestExpiry: await earliestExpiry(tx, balance.id), sourceEventId: null,
   });
 }

@@ -1,6 +1,6 @@
 import type { BalanceDefinition } from '../../domain/ledger/definition.ts';
 import { uuidv7 } from '../../domain/ids.ts';
-import { Problem, invalidInput, notFound } from '../../domain/problem.ts';
+import { Problem, invalidInput } from '../../domain/problem.ts';
 import type { MemberSnapshot } from '../../events/context.ts';
 import type { Queryable } from '../../storage/db.ts';
 import type { BalanceRow } from '../../storage/ledger/balances.ts';
@@ -37,22 +37,33 @@ export async function loadDefinition(tx: Queryable, programId: string, id: strin
   return definition;
 }
 
+/** Whose balance a target names, resolved but not locked yet. */
+export interface ResolvedTarget {
+  member: MemberRow;
+  subscription: SubscriptionRow;
+  definition: BalanceDefinition;
+}
+
 /**
- * Resolves the member, their active subscription and the definition, and locks the balance
- * (creating it on first use). Refuses inactive members and revoked subscriptions with a
- * problem; the caller decides whether such a refusal also fires balance_transaction_unauthorized.
+ * Resolves the member, their active subscription and the definition. Refuses unknown ones
+ * (404 naming the field) and revoked subscriptions (409).
  */
-export async function openBalance(tx: Queryable, scope: ProgramScope, target: BalanceTarget, prefix = ''): Promise<LedgerScope> {
+export async function resolveTarget(
+  tx: Queryable, scope: ProgramScope, target: BalanceTarget, prefix = '', memberField = `${prefix}/memberId`,
+): Promise<ResolvedTarget> {
   const programId = scope.program.id;
   let member: MemberRow | undefined;
   let subscription: SubscriptionRow | undefined;
   if (target.memberId) {
     member = await findMember(tx, programId, target.memberId);
-    if (!member) throw new Problem(404, 'not-found', 'Not found', `member ${target.memberId} does not exist`, [{ field: `${prefix}/memberId`, message: 'is not a member of this program' }]);
+    if (!member) throw new Problem(404, 'not-found', 'Not found', `member ${target.memberId} does not exist`, [{ field: memberField, message: 'is not a member of this program' }]);
     subscription = await findMemberSubscription(tx, programId, member.id);
   } else if (target.loyaltySubscriptionId) {
     subscription = await findSubscription(tx, programId, target.loyaltySubscriptionId);
-    if (!subscription) throw notFound('subscription', target.loyaltySubscriptionId);
+    if (!subscription) {
+      throw new Problem(404, 'not-found', 'Not found', `subscription ${target.loyaltySubscriptionId} does not exist`,
+        [{ field: `${prefix}/loyaltySubscriptionId`, message: 'is not a subscription of this program' }]);
+    }
     member = await findMember(tx, programId, subscription.memberId);
   } else {
     throw invalidInput(`${prefix}/memberId`, 'give memberId or loyaltySubscriptionId');
@@ -61,8 +72,34 @@ export async function openBalance(tx: Queryable, scope: ProgramScope, target: Ba
   if (!subscription || subscription.status !== 'active') {
     throw new Problem(409, 'subscription-revoked', 'No active subscription', 'the member has no active subscription in this program');
   }
-  const { balance, created } = await lockBalance(tx, {
-    id: uuidv7(scope.now), programId, subscriptionId: subscription.id, definitionId: definition.id, now: scope.emit.now,
-  });
-  return { scope, member: member!, snapshot: memberSnapshot(member!, subscription), subscription, definition, balance, created };
+  return { member: member!, subscription, definition };
 }
+
+/** Locks (creating on first use) the balance of a resolved target. */
+export async function lockResolved(tx: Queryable, scope: ProgramScope, resolved: ResolvedTarget): Promise<LedgerScope> {
+  const { member, subscription, definition } = resolved;
+  const { balance, created } = await lockBalance(tx, {
+    id: uuidv7(scope.now), programId: scope.program.id, subscriptionId: subscription.id, definitionId: definition.id, now: scope.emit.now,
+  });
+  return { scope, member, snapshot: memberSnapshot(member, subscription), subscription, definition, balance, created };
+}
+
+/**
+ * Resolves the member, their active subscription and the definition, and locks the balance
+ * (creating it on first use). Refuses inactive members and revoked subscriptions with a
+ * problem; the caller decides whether such a refusal also fires balance_transaction_unauthorized.
+ */
+export async function openBalance(
+  tx: Queryable, scope: ProgramScope, target: BalanceTarget, prefix = '', memberField = `${prefix}/memberId`,
+): Promise<LedgerScope> {
+  return lockResolved(tx, scope, await resolveTarget(tx, scope, target, prefix, memberField));
+}
+
+/**
+ * The one order in which an operation takes the locks of several balances (transfers, their
+ * cancellation, expiry and activation sweeps): by subscription, then definition — the key a
+ * balance is known by before it exists — so two such operations cannot deadlock.
+ */
+export const lockOrder = (a: { subscriptionId: string; definitionId: string }, b: { subscriptionId: string; definitionId: string }) =>
+  a.subscriptionId < b.subscriptionId ? -1 : a.subscriptionId > b.subscriptionId ? 1
+    : a.definitionId < b.definitionId ? -1 : a.definitionId > b.definitionId ? 1 : 0;

@@ -1,15 +1,15 @@
 import { uuidv7 } from '../../domain/ids.ts';
 import { Problem } from '../../domain/problem.ts';
 import type { Queryable } from '../../storage/db.ts';
-import { saveFigures } from '../../storage/ledger/balances.ts';
+import { balanceKeys, saveFigures } from '../../storage/ledger/balances.ts';
 import * as lots from '../../storage/ledger/lots.ts';
 import * as transactions from '../../storage/ledger/transactions.ts';
 import type { LedgerTransactionRow } from '../../storage/ledger/transactions.ts';
 import type { ServiceContext } from '../context.ts';
-import { programScope } from '../emit-context.ts';
+import { programScope, type ProgramScope } from '../emit-context.ts';
 import { earliestExpiry, figuresOf } from './apply.ts';
 import { emitBalanceChange } from './balance-events.ts';
-import type { LedgerScope } from './ledger-scope.ts';
+import { lockOrder, type LedgerScope } from './ledger-scope.ts';
 import { loadTransaction, scopeOfTransaction, withRefusals } from './transactions.ts';
 import { transactionView } from './views.ts';
 
@@ -26,9 +26,36 @@ export async function reverseTransaction(ctx: ServiceContext, programId: string,
   return withRefusals(ctx, async (tx) => {
     const scope = await programScope(tx, ctx, programId, source);
     const found = await loadTransaction(tx, programId, id);
+    if (found.transferId && !found.reversesId && (found.reason === 'transfer_in' || found.reason === 'transfer_out')) {
+      return reverseTransfer(tx, scope, found, comment ?? null);
+    }
     const ls = await scopeOfTransaction(tx, scope, found);
     return reverseInScope(tx, ls, (await transactions.findTransaction(tx, programId, id))!, comment ?? null);
   });
+}
+
+/**
+ * Cancels a transfer between two members, whichever side is named: the receiver gives the
+ * units back (refused unless they still hold every one of them) and the sender gets them back
+ * in the lots they came from — never one side alone, which would create or destroy units.
+ * Both balances are locked in the ledger's one fixed order before anything is read.
+ */
+async function reverseTransfer(tx: Queryable, scope: ProgramScope, named: LedgerTransactionRow, comment: string | null) {
+  const sides = await transactions.transferSides(tx, scope.program.id, named.transferId!);
+  const credit = sides.find((t) => t.kind === 'credit');
+  const debit = sides.find((t) => t.kind === 'debit');
+  if (!credit || !debit) throw cannotReverse('the transfer does not have its two sides');
+  const keys = new Map((await balanceKeys(tx, [credit.balanceId, debit.balanceId])).map((k) => [k.id, k]));
+  const scopes = new Map<string, LedgerScope>();
+  for (const t of [credit, debit].sort((a, b) => lockOrder(keys.get(a.balanceId)!, keys.get(b.balanceId)!))) {
+    scopes.set(t.balanceId, await scopeOfTransaction(tx, scope, t));
+  }
+  // Re-read under the locks: a concurrent cancel of the same transfer has finished by now.
+  const creditNow = (await transactions.findTransaction(tx, scope.program.id, credit.id))!;
+  const debitNow = (await transactions.findTransaction(tx, scope.program.id, debit.id))!;
+  const creditReversal = await reverseInScope(tx, scopes.get(credit.balanceId)!, creditNow, comment);
+  const debitReversal = await reverseInScope(tx, scopes.get(debit.balanceId)!, debitNow, comment);
+  return named.id === credit.id ? creditReversal : debitReversal;
 }
 
 export async function reverseInScope(tx: Queryable, ls: LedgerScope, original: LedgerTransactionRow, comment: string | null) {

@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import type { BalanceDefinition } from '../../domain/ledger/definition.ts';
 import { decideCredit, decideDebit } from '../../domain/ledger/limits.ts';
 import { refusals, type RefusalKind } from '../../domain/ledger/refusals.ts';
@@ -15,7 +16,7 @@ import { findSubscriptionById } from '../../storage/subscriptions.ts';
 import type { ServiceContext } from '../context.ts';
 import { programScope, type ProgramScope } from '../emit-context.ts';
 import { memberSnapshot } from '../members/member-views.ts';
-import { creditBalance, debitBalance, earliestExpiry, ledgerJobs } from './apply.ts';
+import { creditBalance, debitBalance, earliestExpiry, firstValueChange, ledgerJobs } from './apply.ts';
 import { emitBalanceChange, emitRefusal, type UnitChangeReason } from './balance-events.ts';
 import { openBalance, type BalanceTarget, type LedgerScope } from './ledger-scope.ts';
 import { transactionView } from './views.ts';
@@ -39,7 +40,9 @@ export interface TransactionInput extends BalanceTarget {
 export class LedgerRefusal extends Problem {
   constructor(kind: RefusalKind, detail?: string) {
     const r = refusals[kind];
-    super(r.status >= 400 ? r.status : 409, r.code, 'Transaction refused', detail ?? r.reason, [{ field: '/amount', message: r.reason }]);
+    // Refusals about who is concerned name the member; the others, the amount.
+    const field = kind === 'memberInactive' || kind === 'subscriptionRevoked' ? '/memberId' : '/amount';
+    super(r.status >= 400 ? r.status : 409, r.code, 'Transaction refused', detail ?? r.reason, [{ field, message: r.reason }]);
   }
 }
 
@@ -95,7 +98,7 @@ export async function completeMovement(
     definition: ls.definition,
     before: change.before,
     after: change.after,
-    created: ls.created,
+    created: await firstValueChange(tx, ls.balance.id, change.before),
     reason: t.reason as UnitChangeReason,
     transactionId: t.id,
     transaction: { type: t.kind === 'credit' ? 'credit' : 'debit', value: t.amount },
@@ -121,16 +124,22 @@ function checkInput(input: TransactionInput) {
  * pending period make the credited units pending until then.
  */
 export async function createTransaction(ctx: ServiceContext, programId: string, input: TransactionInput, source = 'api') {
-  return withRefusals(ctx, async (tx) => {
-    const scope = await programScope(tx, ctx, programId, source);
-    checkInput(input);
-    if (input.externalRef) {
-      const existing = await transactions.findTransactionByRef(tx, programId, input.externalRef);
-      if (existing) throw conflict(`a transaction with externalRef "${input.externalRef}" already exists: ${existing.id}`, '/externalRef');
-    }
-    const ls = await openBalance(tx, scope, input);
-    return createInScope(tx, ls, input);
-  });
+  try {
+    return await withRefusals(ctx, async (tx) => {
+      const scope = await programScope(tx, ctx, programId, source);
+      checkInput(input);
+      if (input.externalRef) {
+        const existing = await transactions.findTransactionByRef(tx, programId, input.externalRef);
+        if (existing) throw conflict(`a transaction with externalRef "${input.externalRef}" already exists: ${existing.id}`, '/externalRef');
+      }
+      const ls = await openBalance(tx, scope, input);
+      return createInScope(tx, ls, input);
+    });
+  } catch (error) {
+    // The same reference sent twice at once: the check above saw neither; the index refuses one.
+    if (transactions.isExternalRefTaken(error)) throw conflict(`a transaction with externalRef "${input.externalRef}" already exists`, '/externalRef');
+    throw error;
+  }
 }
 
 export async function createInScope(tx: Queryable, ls: LedgerScope, input: TransactionInput) {
@@ -139,7 +148,8 @@ export async function createInScope(tx: Queryable, ls: LedgerScope, input: Trans
   if (!checked.ok) return checked.refusal;
   const pendingDays = ls.definition.pendingDays;
   const availableAt = input.availableAt ? new Date(input.availableAt)
-    : input.kind === 'credit' && pendingDays > 0 ? new Date(scope.now.getTime() + pendingDays * 86_400_000) : null;
+    : input.kind === 'credit' && pendingDays > 0
+      ? DateTime.fromJSDate(scope.now, { zone: scope.program.timezone }).plus({ days: pendingDays }).toJSDate() : null;
   const t: LedgerTransactionRow = {
     id: uuidv7(scope.now),
     programId: scope.program.id,

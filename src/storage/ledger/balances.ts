@@ -61,3 +61,9 @@ export async function findBalance(tx: Queryable, subscriptionId: string, definit
 export async function closeSubscriptionBalances(tx: Queryable, subscriptionId: string, now: Date): Promise<void> {
   await tx.query(`UPDATE balances SET status = 'closed', updated_at = $2 WHERE subscription_id = $1`, [subscriptionId, now]);
 }
+
+/** What balances are known by (subscription and definition), read without locking: to lock several in order. */
+export async function balanceKeys(tx: Queryable, ids: string[]) {
+  return tx.query<{ id: string; subscriptionId: string; definitionId: string }>(
+    `SELECT id, subscription_id AS "subscriptionId", definition_id AS "definitionId" FROM balances WHERE id = ANY($1::uuid[])`, [ids]);
+}

@@ -7,13 +7,17 @@ export interface DueBalance {
   subscriptionId: string;
 }
 
-/** Balances with active lots expired by `now` (a bounded batch; the sweep comes back for more). */
+/**
+ * Balances with active lots expired by `now` (a bounded batch; the sweep comes back for more),
+ * in the ledger's lock order (subscription, then definition): the sweep locks them one after
+ * the other, in the same order as every other operation locking several balances.
+ */
 export async function balancesWithExpiredLots(tx: Queryable, programId: string, now: Date, limit: number) {
   return tx.query<DueBalance>(
     `SELECT DISTINCT l.balance_id AS "balanceId", b.definition_id AS "definitionId", b.subscription_id AS "subscriptionId"
      FROM lots l JOIN balances b ON b.id = l.balance_id
      WHERE l.program_id = $1 AND l.status = 'active' AND l.expires_at <= $2
-     LIMIT $3`,
+     ORDER BY 3, 2 LIMIT $3`,
     [programId, now, limit],
   );
 }
@@ -37,7 +41,7 @@ export async function balancesWithDuePendingLots(tx: Queryable, programId: strin
     `SELECT DISTINCT l.balance_id AS "balanceId", b.definition_id AS "definitionId", b.subscription_id AS "subscriptionId"
      FROM lots l JOIN balances b ON b.id = l.balance_id
      WHERE l.program_id = $1 AND l.status = 'pending' AND l.available_from <= $2
-     LIMIT $3`,
+     ORDER BY 3, 2 LIMIT $3`,
     [programId, now, limit],
   );
 }

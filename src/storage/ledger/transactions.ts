@@ -57,6 +57,31 @@ export async function findTransactionByRef(tx: Queryable, programId: string, ext
   return rows[0];
 }
 
+/**
+ * Whether an error is the unique index on external references refusing a second transaction
+ * with the same one (two requests racing with one reference: the loser waits for the winner's
+ * commit, then gets this).
+ */
+export function isExternalRefTaken(error: unknown): boolean {
+  const e = error as { code?: string; constraint?: string; message?: string } | null;
+  return e?.code === '23505'
+    && (e.constraint === 'ledger_transactions_external_ref' || (e.message ?? '').includes('ledger_transactions_external_ref'));
+}
+
+/** Which of these external references the program's transactions already carry. */
+export async function importedRefs(tx: Queryable, programId: string, refs: string[]): Promise<Set<string>> {
+  const rows = await tx.query<{ ref: string }>(
+    `SELECT external_ref AS ref FROM ledger_transactions WHERE program_id = $1 AND external_ref = ANY($2::text[])`, [programId, refs]);
+  return new Set(rows.map((r) => r.ref));
+}
+
+/** The two original sides (debit and credit) of a transfer between members. */
+export async function transferSides(tx: Queryable, programId: string, transferId: string) {
+  return tx.query<LedgerTransactionRow>(
+    `SELECT ${columns} FROM ledger_transactions t WHERE t.program_id = $1 AND t.transfer_id = $2 AND t.reverses_id IS NULL ORDER BY t.id`,
+    [programId, transferId]);
+}
+
 /** The completed transaction that reverses (or releases) this one, if any. */
 export async function findFollowUp(tx: Queryable, id: string) {
   const rows = await tx.query<LedgerTransactionRow>(
@@ -64,11 +89,14 @@ export async function findFollowUp(tx: Queryable, id: string) {
   return rows[0];
 }
 
-/** Count and sum of a balance's completed transactions of a kind since a moment (velocity limits). */
+/**
+ * Count and sum of a balance's completed transactions of a kind since a moment, inclusive
+ * (velocity limits): a transaction completed at the very start of a calendar window is in it.
+ */
 export async function usageSince(tx: Queryable, balanceId: string, kind: TransactionKind, since: Date) {
   const [row] = await tx.query<{ count: number; amount: number }>(
     `SELECT count(*)::int AS count, coalesce(sum(amount), 0)::bigint AS amount FROM ledger_transactions
-     WHERE balance_id = $1 AND kind = $2 AND status = 'completed' AND completed_at > $3 AND reverses_id IS NULL`,
+     WHERE balance_id = $1 AND kind = $2 AND status = 'completed' AND completed_at >= $3 AND reverses_id IS NULL`,
     [balanceId, kind, since],
   );
   return row;
