@@ -2,7 +2,7 @@ import type { MemberSnapshot } from '../../src/events/catalog.ts';
 import { emitEvent, type EmitContext } from '../../src/outbox/emit.ts';
 import type { Queryable } from '../../src/storage/db.ts';
 
-/** A realistic Brevo-family event (the one member enrolment emits), about 1 kB on the wire. */
+/** A realistic Brevo-family event (one that member enrolment emits), about 600 bytes on the wire. */
 export function emitSubscriptionCreated(tx: Queryable, ctx: EmitContext, n: number) {
   const member: MemberSnapshot = {
     id: '01960000-0000-7000-8000-' + String(n).padStart(12, '0'),

@@ -5,6 +5,8 @@ export interface Arrivals {
   ids: string[];
   /** Machine-clock milliseconds (performance.timeOrigin + performance.now()) at which each arrived. */
   times: number[];
+  /** CPU time the receiver process has used since it started, in ms. */
+  cpuMs: number;
 }
 
 /** Drives bench/support/receiver.ts in a child process. */
@@ -51,8 +53,8 @@ export async function startReceiverProcess(): Promise<ReceiverProcess> {
     async collect() {
       const collected = next<Arrivals>('collected');
       child.send({ kind: 'collect' });
-      const { ids, times } = await collected;
-      return { ids, times };
+      const { ids, times, cpuMs } = await collected;
+      return { ids, times, cpuMs };
     },
     close() {
       if (child.connected) child.disconnect();

@@ -6,7 +6,7 @@
  *
  * Parent → child messages: { kind: 'expect', count } (reply { kind: 'reached' } once that many
  * requests have arrived since the last collect), { kind: 'collect' } (reply with what arrived and
- * forget it). Child → parent on start: { kind: 'listening', port }.
+ * forget it; with the receiver's CPU time so far). Child → parent on start: { kind: 'listening', port }.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -38,7 +38,8 @@ process.on('message', (message: { kind: string; count?: number }) => {
       process.send?.({ kind: 'reached' });
     }
   } else if (message.kind === 'collect') {
-    process.send?.({ kind: 'collected', ids, times });
+    const cpu = process.cpuUsage();
+    process.send?.({ kind: 'collected', ids, times, cpuMs: (cpu.user + cpu.system) / 1000 });
     ids = [];
     times = [];
   }

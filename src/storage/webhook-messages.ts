@@ -20,55 +20,98 @@ export interface OutgoingMessage {
   secret: string;
   previousSecret: string | null;
   previousSecretExpiresAt: Date | null;
+  /** The endpoint's attempts in flight at once per worker, as it was when the message was claimed. */
+  maxConcurrency: number;
 }
 
 /**
- * Claims due messages, at most `maxConcurrency` per enabled endpoint (one slow endpoint cannot
- * fill the batch), skipping rows other workers hold, and leases them: their next attempt moves to
- * `leaseUntil`, so a worker that dies mid-send leaves them to be claimed again.
- * `slotsLeft` caps each endpoint further by what this worker already has in flight for it.
+ * Claims due messages in one statement, skipping rows other workers hold, and leases them: their
+ * next attempt moves to `leaseUntil`, so a worker that dies mid-send leaves them to be claimed again.
+ * Per enabled endpoint it takes at most `max_concurrency` minus what this worker already `held`
+ * of it (one slow endpoint cannot fill the batch), or `rounds` times `max_concurrency` when the
+ * worker claims ahead for an endpoint that answers fast and whose timeout is at most
+ * `longestTimeoutMs` (the worker still sends no more than `max_concurrency` at once). The batch
+ * takes every endpoint's oldest message first, then their second, and so on, so a limit that cuts
+ * it short cuts the deepest claims.
  */
 export async function claimDueMessages(
   tx: Queryable,
   now: Date,
   leaseUntil: Date,
   limit: number,
-  inFlight: ReadonlyMap<string, number>,
+  held: ReadonlyMap<string, number>,
+  rounds: ReadonlyMap<string, number> = new Map(),
+  longestTimeoutMs = 0,
 ): Promise<OutgoingMessage[]> {
-  const candidates = await tx.query<OutgoingMessage & { maxConcurrency: number }>(
-    `SELECT m.id, m.program_id AS "programId", m.endpoint_id AS "endpointId", m.event_id AS "eventId",
-            ev.type AS "eventType", ev.body, m.attempts, m.next_trigger AS "trigger",
-            e.url, e.timeout_ms AS "timeoutMs", e.bearer_token AS "bearerToken",
-            e.basic_username AS "basicUsername", e.basic_password AS "basicPassword", e.headers, e.secret,
-            e.previous_secret AS "previousSecret", e.previous_secret_expires_at AS "previousSecretExpiresAt",
-            e.max_concurrency AS "maxConcurrency"
-     FROM webhook_endpoints e
-     CROSS JOIN LATERAL (
-       SELECT * FROM webhook_messages m
-       WHERE m.endpoint_id = e.id AND m.status = 'pending' AND m.next_attempt_at <= $1
-       ORDER BY m.next_attempt_at
-       LIMIT e.max_concurrency
-       FOR UPDATE SKIP LOCKED
-     ) m
-     JOIN events ev ON ev.id = m.event_id
-     WHERE e.enabled
-     LIMIT $2`,
-    [now, limit],
+  const ids = [...new Set([...held.keys(), ...rounds.keys()])];
+  return tx.query<OutgoingMessage>(
+    `WITH mine AS (
+       SELECT * FROM unnest($4::uuid[], $5::int[], $6::int[]) AS h (endpoint_id, held, rounds)
+     ),
+     picked AS (
+       SELECT m.id, m.program_id, m.endpoint_id, m.event_id, m.attempts, m.next_trigger, m.next_attempt_at,
+              e.url, e.timeout_ms, e.bearer_token, e.basic_username, e.basic_password, e.headers, e.secret,
+              e.previous_secret, e.previous_secret_expires_at, e.max_concurrency,
+              row_number() OVER (PARTITION BY e.id ORDER BY m.next_attempt_at, m.id) AS turn
+       FROM webhook_endpoints e
+       LEFT JOIN mine h ON h.endpoint_id = e.id
+       CROSS JOIN LATERAL (
+         SELECT * FROM webhook_messages m
+         WHERE m.endpoint_id = e.id AND m.status = 'pending' AND m.next_attempt_at <= $1
+         ORDER BY m.next_attempt_at
+         LIMIT GREATEST(0, e.max_concurrency * CASE WHEN e.timeout_ms <= $7 THEN COALESCE(h.rounds, 1) ELSE 1 END
+                           - COALESCE(h.held, 0))
+         FOR UPDATE SKIP LOCKED
+       ) m
+       WHERE e.enabled
+     ),
+     claimed AS (
+       SELECT * FROM picked ORDER BY turn, next_attempt_at LIMIT $2
+     ),
+     -- The lease's commit need not wait for the WAL flush: other workers see it as soon as it
+     -- commits, and if the server crashes before it reaches the disk the messages are merely due
+     -- again after the restart, which at-least-once delivery allows. (set_config(..., true) lasts
+     -- until the end of the transaction: this statement's own, when it runs alone as the worker
+     -- runs it.)
+     relaxed AS (
+       SELECT set_config('synchronous_commit', 'off', true)
+     ),
+     -- By primary key: a join with the CTE would be planned as a scan of the whole table.
+     leased AS (
+       UPDATE webhook_messages SET next_attempt_at = $3 FROM relaxed WHERE id = ANY (ARRAY(SELECT id FROM claimed))
+     )
+     SELECT c.id, c.program_id AS "programId", c.endpoint_id AS "endpointId", c.event_id AS "eventId",
+            ev.type AS "eventType", ev.body, c.attempts, c.next_trigger AS "trigger",
+            c.url, c.timeout_ms AS "timeoutMs", c.bearer_token AS "bearerToken",
+            c.basic_username AS "basicUsername", c.basic_password AS "basicPassword", c.headers, c.secret,
+            c.previous_secret AS "previousSecret", c.previous_secret_expires_at AS "previousSecretExpiresAt",
+            c.max_concurrency AS "maxConcurrency"
+     FROM claimed c JOIN events ev ON ev.id = c.event_id
+     ORDER BY c.turn, c.next_attempt_at`,
+    [now, limit, leaseUntil, ids, ids.map((id) => held.get(id) ?? 0), ids.map((id) => rounds.get(id) ?? 1), longestTimeoutMs],
   );
-  const taken = new Map<string, number>();
-  const claimed = candidates.filter((m) => {
-    const used = (inFlight.get(m.endpointId) ?? 0) + (taken.get(m.endpointId) ?? 0);
-    if (used >= m.maxConcurrency) return false;
-    taken.set(m.endpointId, (taken.get(m.endpointId) ?? 0) + 1);
-    return true;
-  });
-  if (claimed.length > 0) {
-    await tx.query(`UPDATE webhook_messages SET next_attempt_at = $2 WHERE id = ANY ($1::uuid[])`, [
-      claimed.map((m) => m.id),
-      leaseUntil,
-    ]);
-  }
-  return claimed;
+}
+
+/** A claimed message and the lease it was claimed with. */
+export interface Lease {
+  id: string;
+  leaseUntil: Date;
+}
+
+/**
+ * Hands claimed messages back unsent (a worker stopping, or an endpoint that asked for no more):
+ * due again at `now` instead of when their lease ends. Only while the lease is still the one given
+ * with the claim: a message whose lease ran out may have been claimed by another worker since.
+ */
+export async function releaseMessages(tx: Queryable, leases: Lease[], now: Date): Promise<void> {
+  if (leases.length === 0) return;
+  const ids = leases.map((l) => l.id);
+  await tx.query(
+    `UPDATE webhook_messages m SET next_attempt_at = $3
+     FROM unnest($1::uuid[], $2::timestamptz[]) AS l (id, lease_until)
+     WHERE m.id = ANY ($1::uuid[]) AND m.id = l.id AND m.status = 'pending' AND m.next_attempt_at = l.lease_until`,
+    [ids, leases.map((l) => l.leaseUntil), now],
+  );
 }
 
 export interface AttemptRecord {
@@ -87,23 +130,29 @@ export interface AttemptRecord {
   nextAttemptAt: Date | null;
 }
 
-/** Writes a batch of finished attempts and their messages' new state in two statements. */
+/** Writes a batch of finished attempts and their messages' new state in one statement. */
 export async function recordAttempts(tx: Queryable, records: AttemptRecord[], now: Date): Promise<void> {
   if (records.length === 0) return;
   const col = <K extends keyof AttemptRecord>(key: K) => records.map((r) => r[key]);
   await tx.query(
-    `INSERT INTO webhook_attempts (id, program_id, message_id, attempted_at, trigger, status_code, duration_ms, response_body, error)
-     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::timestamptz[], $5::text[], $6::int[], $7::int[], $8::text[], $9::text[])`,
+    `WITH r AS (
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::timestamptz[], $5::text[], $6::int[], $7::int[],
+                            $8::text[], $9::text[], $10::text[], $11::timestamptz[])
+         AS r (id, program_id, message_id, attempted_at, trigger, status_code, duration_ms, response_body, error,
+               next_status, next_at)
+     ),
+     attempts AS (
+       INSERT INTO webhook_attempts (id, program_id, message_id, attempted_at, trigger, status_code, duration_ms, response_body, error)
+       SELECT id, program_id, message_id, attempted_at, trigger, status_code, duration_ms, response_body, error FROM r
+     )
+     UPDATE webhook_messages m
+     SET status = r.next_status, attempts = m.attempts + 1, next_attempt_at = r.next_at, next_trigger = 'scheduled',
+         last_status_code = r.status_code, updated_at = $12
+     FROM r
+     -- The array lets the planner find the rows by primary key instead of scanning the table.
+     WHERE m.id = ANY ($3::uuid[]) AND m.id = r.message_id`,
     [col('id'), col('programId'), col('messageId'), col('attemptedAt'), col('trigger'), col('statusCode'),
-      col('durationMs'), col('responseBody'), col('error')],
-  );
-  await tx.query(
-    `UPDATE webhook_messages m
-     SET status = r.status, attempts = m.attempts + 1, next_attempt_at = r.next_at, next_trigger = 'scheduled',
-         last_status_code = r.code, updated_at = $5
-     FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::int[]) AS r (id, status, next_at, code)
-     WHERE m.id = r.id`,
-    [col('messageId'), col('nextStatus'), col('nextAttemptAt'), col('statusCode'), now],
+      col('durationMs'), col('responseBody'), col('error'), col('nextStatus'), col('nextAttemptAt'), now],
   );
 }
 

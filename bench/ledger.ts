@@ -1,0 +1,488 @@
+/**
+ * `npm run bench:ledger`: how fast the ledger moves units through the HTTP API, next to a plain
+ * pgbench-like workload on the same database server, and how long one sweep takes to expire a
+ * million lots and write their events.
+ *
+ * 1. API throughput. A real server (buildApp + listen on 127.0.0.1, port 0) on the benchmark
+ *    database; one program with one webhook endpoint taking every event (so each event also
+ *    writes its pending message; no delivery worker runs), one balance definition, MEMBERS
+ *    members each credited a starting balance. Then CONCURRENCY HTTP clients (an undici Pool
+ *    with keep-alive, in a child process so they do not share the server's event loop) send
+ *    completed credits or debits (autoComplete) for random members, REQUESTS requests or
+ *    SECONDS seconds, whichever comes first, after WARMUP requests that are not counted. Each
+ *    request locks its balance, writes its transaction, its lot or its allocations, its balance
+ *    figures, and three events with their messages, in one database transaction.
+ *    Baseline in the same run, on the same database through the same pool (node-postgres on
+ *    PostgreSQL): pgbench's "simple update" transaction (BEGIN; UPDATE a random account row of
+ *    100,000; INSERT a history row; COMMIT) by as many lanes as the pool has connections, for as
+ *    long as the API phase ran.
+ * 2. Expiry. LOTS lots (default 1,000,000 on PostgreSQL, 100,000 on PGlite; 0 skips the phase)
+ *    spread over BALANCES balances (default LOTS / 10) of another program, all due at one moment, inserted
+ *    set-based with their members, subscriptions, balances and credit transactions (balance
+ *    figures equal to what the lots say); the sweep is scheduled as the ledger schedules it (job
+ *    'ledger.expire-lots', dedupeKey 'ledger.expire-lots:<iso>') and the real scheduler
+ *    (Scheduler with registerJobHandlers, drained job by job) runs until every lot is expired and
+ *    its events are written, or EXPIRE_TIMEOUT seconds (default 600) have passed.
+ *
+ * PostgreSQL when DATABASE_URL is set (a fresh database on that server, dropped afterwards), else
+ * PGlite in memory. BENCH_PROFILE=1 also times every statement, the program's sequence lock, and
+ * samples pg_stat_activity (a little overhead: the headline figures come from a run without it);
+ * BENCH_CPU_PROFILE=<dir> writes a V8 CPU profile of this process for each measured phase.
+ * BENCH_EXPIRY: the definition's expiry in phase 1 — `year-end` (default: lots expire at the end
+ * of next year, so every credit shares one expiry moment), `rolling` (one year after each credit,
+ * to the millisecond) or `none`. The last line printed is one JSON object.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
+import { fileURLToPath } from 'node:url';
+import pino from 'pino';
+import { request } from 'undici';
+import { systemClock } from '../src/clock/clock.ts';
+import { buildApp } from '../src/http/app.ts';
+import { registerJobHandlers } from '../src/scheduler/handlers.ts';
+import { scheduleJob } from '../src/scheduler/schedule.ts';
+import { Scheduler } from '../src/scheduler/scheduler.ts';
+import { createAdminKey } from '../src/services/api-keys.ts';
+import type { ServiceContext } from '../src/services/context.ts';
+import type { Db } from '../src/storage/db.ts';
+import { findBalanceDifferences } from '../src/storage/ledger/check.ts';
+import { openLedgerBenchDb } from './support/ledger-db.ts';
+import type { LoadResult, LoadSpec } from './support/ledger-load.ts';
+import {
+  countersReport, cpuPerUnit, cpuReport, cpuSnapshot, dbCounters, profiledDb, sampleActivity, statementReport,
+  type ActivitySampler, type DbProfile,
+} from './support/ledger-profile.ts';
+
+const env = process.env;
+const serverUrl = env.DATABASE_URL || undefined;
+const onPostgres = serverUrl !== undefined;
+const members = Number(env.MEMBERS ?? 300);
+const concurrency = Number(env.CONCURRENCY ?? 48);
+const maxRequests = Number(env.REQUESTS ?? 20_000);
+const seconds = Number(env.SECONDS ?? 20);
+const warmup = Number(env.WARMUP ?? 1000);
+const startingCredit = 1_000_000;
+const lotsToExpire = Number(env.LOTS ?? (onPostgres ? 1_000_000 : 100_000));
+const balancesToExpire = Number(env.BALANCES ?? Math.max(1, Math.floor(lotsToExpire / 10)));
+const lotAmount = 100;
+const expireTimeoutMs = Number(env.EXPIRE_TIMEOUT ?? 600) * 1000;
+const profiling = env.BENCH_PROFILE === '1';
+const expiryMode = env.BENCH_EXPIRY ?? 'year-end';
+/** A directory: writes a V8 CPU profile of this process (the API server, the sweep) for each measured phase there. */
+const cpuProfileDir = env.BENCH_CPU_PROFILE;
+/** The pool openPostgres opens by default (the runtime's): the baseline uses as many lanes. */
+const poolSize = 10;
+const accounts = 100_000;
+
+const log = (line: string) => process.stdout.write(`${line}\n`);
+const round = (value: number, digits = 0) => Math.round(value * 10 ** digits) / 10 ** digits;
+const logger = pino({ level: 'warn' }, pino.destination(2));
+
+const definitionExpiry: Record<string, unknown> = {
+  'year-end': { kind: 'duration', amount: 1, unit: 'year', alignment: 'end_of_period' },
+  rolling: { kind: 'duration', amount: 1, unit: 'year', alignment: 'none' },
+  none: { kind: 'none' },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Small HTTP helpers for the set-up (not timed).
+
+async function call(origin: string, key: string, method: 'GET' | 'POST', path: string, body?: unknown, programId?: string) {
+  const response = await request(`${origin}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${key}`,
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...(programId ? { 'punchcard-program': programId } : {}),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.body.text();
+  if (response.statusCode >= 300) throw new Error(`${method} ${path} answered ${response.statusCode}: ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+/** Runs `work` over `items`, `lanes` at a time. */
+async function inLanes<T>(items: readonly T[], lanes: number, work: (item: T) => Promise<void>) {
+  let next = 0;
+  await Promise.all(Array.from({ length: lanes }, async () => {
+    while (next < items.length) await work(items[next++]);
+  }));
+}
+
+/** A program with its own key, an endpoint taking every event, and one points definition. */
+async function newProgram(origin: string, adminKey: string, name: string, expiry: unknown) {
+  const program = await call(origin, adminKey, 'POST', '/v1/programs', { name });
+  const { key } = await call(origin, adminKey, 'POST', `/v1/programs/${program.id}/keys`, { name: 'bench' });
+  // Never delivered (no worker runs): the endpoint is there so that every event writes its message.
+  await call(origin, key, 'POST', '/v1/webhook-endpoints', { url: 'http://127.0.0.1:9/hooks' });
+  const definition = await call(origin, key, 'POST', '/v1/balance-definitions', { name: 'Points', unit: 'points', decimals: 0, expiry });
+  return { id: program.id as string, key: key as string, definitionId: definition.id as string };
+}
+
+const countRows = async (db: Db, table: 'events' | 'webhook_messages', programId: string) =>
+  Number((await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} WHERE program_id = $1`, [programId]))[0].n);
+
+/** Starts a V8 CPU profile of this process when BENCH_CPU_PROFILE names a directory; the returned function writes it. */
+async function cpuProfile(name: string): Promise<() => Promise<void>> {
+  if (!cpuProfileDir) return async () => {};
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    const file = `${cpuProfileDir}/ledger-${name}-${Date.now()}.cpuprofile`;
+    await writeFile(file, JSON.stringify(profile));
+    session.disconnect();
+    log(`          CPU profile of this process written to ${file}`);
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The HTTP clients' child process.
+
+interface LoadProcess {
+  pid: number;
+  run(spec: LoadSpec): Promise<LoadResult>;
+  close(): void;
+}
+
+async function startLoadProcess(): Promise<LoadProcess> {
+  const child: ChildProcess = fork(fileURLToPath(new URL('./support/ledger-load.ts', import.meta.url)), [], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const next = <T>(kinds: string[]) =>
+    new Promise<T>((resolve, reject) => {
+      const onMessage = (message: { kind: string; error?: string }) => {
+        if (!kinds.includes(message.kind)) return;
+        child.off('message', onMessage);
+        child.off('exit', onExit);
+        if (message.kind === 'failed') reject(new Error(`load process failed: ${message.error}`));
+        else resolve(message as T);
+      };
+      const onExit = (code: number | null) => reject(new Error(`load process exited (${code})`));
+      child.on('message', onMessage);
+      child.once('exit', onExit);
+    });
+  await next(['ready']);
+  return {
+    pid: child.pid!,
+    async run(spec) {
+      const done = next<{ result: LoadResult }>(['done', 'failed']);
+      child.send({ kind: 'run', spec });
+      return (await done).result;
+    },
+    close() {
+      if (child.connected) child.disconnect();
+      child.kill();
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Phase 1: the API, then the baseline.
+
+interface ApiFigures {
+  perSecond: number;
+  result: LoadResult;
+  eventsPerRequest: number;
+  messagesPerRequest: number;
+}
+
+async function apiPhase(db: Db, origin: string, adminKey: string, load: LoadProcess, profile: DbProfile | null,
+  activity: () => Promise<ActivitySampler | null>, ourBackends: () => Promise<number[]>): Promise<ApiFigures> {
+  const program = await newProgram(origin, adminKey, 'Bench API', definitionExpiry[expiryMode]);
+  const memberIds: string[] = [];
+  const setUpStarted = performance.now();
+  await inLanes(Array.from({ length: members }, (_, n) => n), 8, async (n) => {
+    const member = await call(origin, program.key, 'POST', '/v1/members', { email: `member${n}@bench.example` });
+    memberIds.push(member.id);
+    await call(origin, program.key, 'POST', '/v1/ledger/transactions', { memberId: member.id, kind: 'credit', amount: startingCredit, autoComplete: true });
+  });
+  log(`set-up: ${members} members registered and credited ${startingCredit} each through the API in ${round(performance.now() - setUpStarted)} ms`);
+
+  const spec: LoadSpec = { origin, key: program.key, memberIds, concurrency, maxRequests: warmup, seconds: 60, maxDebit: 50, maxCredit: 100 };
+  const warm = await load.run(spec);
+  log(`warm-up: ${warm.count} requests in ${round(warm.elapsedMs)} ms (not counted)`);
+
+  const eventsBefore = await countRows(db, 'events', program.id);
+  const messagesBefore = await countRows(db, 'webhook_messages', program.id);
+  profile?.reset();
+  const countersBefore = profile ? await dbCounters(db) : null;
+  const sampler = await activity();
+  const stopProfile = await cpuProfile('api');
+  const cpuBefore = cpuSnapshot([load.pid]);
+  const result = await load.run({ ...spec, maxRequests, seconds });
+  const cpuAfter = cpuSnapshot([load.pid]);
+  await stopProfile();
+  const backends = await ourBackends();
+  const states = await sampler?.stop();
+  const events = (await countRows(db, 'events', program.id)) - eventsBefore;
+  const messages = (await countRows(db, 'webhook_messages', program.id)) - messagesBefore;
+
+  const ok = result.statuses['201'] ?? 0;
+  const perSecond = (ok / result.elapsedMs) * 1000;
+  log(`api:      ${ok} completed transactions in ${round(result.elapsedMs)} ms, ${round(perSecond)}/s with ${concurrency} requests in flight; ` +
+    `latency p50 ${round(result.p50Ms, 1)} ms, p90 ${round(result.p90Ms, 1)} ms, p99 ${round(result.p99Ms, 1)} ms, max ${round(result.maxMs, 1)} ms`);
+  log(`          ${events} events and ${messages} messages written (${round(events / Math.max(1, ok), 2)} and ${round(messages / Math.max(1, ok), 2)} per transaction)`);
+  if (ok !== result.count) {
+    log(`          statuses ${JSON.stringify(result.statuses)}; samples ${JSON.stringify(result.samples)}`);
+  }
+  log(`          ${cpuReport(cpuBefore, cpuAfter, 'HTTP clients', backends)}`);
+  log(`          ${cpuPerUnit(cpuBefore, cpuAfter, ok, 'transaction', backends)}`);
+  if (profile) {
+    printProfile(profile, ok, 'request', result.elapsedMs, states);
+    log(`  ${countersReport(countersBefore, await dbCounters(db), ok, 'request')}`);
+  }
+  if (ok === 0) throw new Error(`no transaction completed: ${JSON.stringify(result.samples)}`);
+  return { perSecond, result, eventsPerRequest: events / ok, messagesPerRequest: messages / ok };
+}
+
+function printProfile(profile: DbProfile, per: number, perLabel: string, elapsedMs: number,
+  states: { samples: number; states: [string, number][] } | undefined) {
+  log(`profile (${perLabel === 'request' ? 'API phase' : 'expiry phase'}):`);
+  for (const line of statementReport(profile, per, perLabel)) log(line);
+  const n = Math.max(1, profile.transactions);
+  log(`  transactions: ${profile.transactions}; mean ms: pool wait + BEGIN ${round(profile.beginMs / n, 2)}, ` +
+    `work ${round(profile.workMs / n, 2)}, COMMIT ${round(profile.commitMs / n, 2)}`);
+  if (profile.sequenceLockHeldMs > 0) {
+    log(`  program sequence row lock: held ${round(profile.sequenceLockHeldMs / n, 2)} ms per transaction (first sequence UPDATE ` +
+      `returning to COMMIT returning), ${round((100 * profile.sequenceLockHeldMs) / elapsedMs)}% of the wall time; ` +
+      `first sequence UPDATE took ${round(profile.sequenceLockWaitMs / n, 2)} ms on average (waiting for that lock)`);
+  }
+  if (states && states.samples > 0) {
+    log(`  pg_stat_activity, mean backends per sample (${states.samples} samples):`);
+    for (const [state, count] of states.states.slice(0, 8)) log(`    ${(count / states.samples).toFixed(2).padStart(6)}  ${state}`);
+  }
+}
+
+/** pgbench's "simple update" transaction (-N, without tellers and branches), by `lanes` lanes for `ms`. */
+async function baselinePhase(db: Db, ms: number, lanes: number, ourBackends: () => Promise<number[]>) {
+  await db.exec(`
+    CREATE TABLE bench_accounts (aid integer PRIMARY KEY, bid integer NOT NULL, abalance integer NOT NULL, filler char(84));
+    CREATE TABLE bench_history (tid integer, bid integer, aid integer, delta integer, mtime timestamp, filler char(22));`);
+  await db.query(`INSERT INTO bench_accounts (aid, bid, abalance, filler) SELECT n, 1, 0, '' FROM generate_series(1, $1) n`, [accounts]);
+  await db.exec(`VACUUM ANALYZE bench_accounts`);
+  let count = 0;
+  const cpuBefore = cpuSnapshot([]);
+  const started = performance.now();
+  const deadline = started + ms;
+  await Promise.all(Array.from({ length: lanes }, async (_, lane) => {
+    while (performance.now() < deadline) {
+      const aid = 1 + Math.floor(Math.random() * accounts);
+      const delta = Math.floor(Math.random() * 10_001) - 5000;
+      await db.transaction(async (tx) => {
+        await tx.query(`UPDATE bench_accounts SET abalance = abalance + $1 WHERE aid = $2`, [delta, aid]);
+        await tx.query(`INSERT INTO bench_history (tid, bid, aid, delta, mtime) VALUES ($1, 1, $2, $3, CURRENT_TIMESTAMP)`, [lane, aid, delta]);
+      });
+      count++;
+    }
+  }));
+  const elapsedMs = performance.now() - started;
+  const cpuAfter = cpuSnapshot([]);
+  const backends = await ourBackends();
+  const perSecond = (count / elapsedMs) * 1000;
+  log(`baseline: ${count} pgbench-like transactions (BEGIN; UPDATE account; INSERT history; COMMIT) in ${round(elapsedMs)} ms, ` +
+    `${round(perSecond)}/s with ${lanes} lanes on the same pool (${db.engine === 'postgres' ? 'node-postgres' : 'PGlite'})`);
+  log(`          ${cpuReport(cpuBefore, cpuAfter, '(no clients)', backends)}`);
+  log(`          ${cpuPerUnit(cpuBefore, cpuAfter, count, 'transaction', backends)}`);
+  return perSecond;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Phase 2: a million lots expiring at one moment.
+
+/** Deterministic, ordered ids of the bench's bulk rows; `tag` keeps tables apart, far from uuidv7's. */
+const bulkId = (tag: string, n: string) => `('${tag}000000-0000-7000-8000-' || lpad(to_hex(${n}), 12, '0'))::uuid`;
+
+async function insertDueLots(db: Db, programId: string, definitionId: string, moment: Date) {
+  const earned = new Date(moment.getTime() - 365 * 86_400_000);
+  const lots = lotsToExpire;
+  const balances = balancesToExpire;
+  const timed = async (what: string, sql: string, params: unknown[]) => {
+    const started = performance.now();
+    await db.query(sql, params);
+    log(`  ${what} in ${round((performance.now() - started) / 1000, 1)} s`);
+  };
+  await timed(`${balances} members`, `
+    INSERT INTO members (id, program_id, status, email, email_normalized, created_at, updated_at)
+    SELECT ${bulkId('a1', 'n')}, $1, 'active', 'x' || n || '@expiry.example', 'x' || n || '@expiry.example', $2, $2
+    FROM generate_series(1, $3::int) n`, [programId, earned, balances]);
+  await timed(`${balances} subscriptions`, `
+    INSERT INTO subscriptions (id, program_id, member_id, loyalty_subscription_id, status, created_at)
+    SELECT ${bulkId('a2', 'n')}, $1, ${bulkId('a1', 'n')}, 'expiry-' || n, 'active', $2
+    FROM generate_series(1, $3::int) n`, [programId, earned, balances]);
+  // Balance b holds the lots n with (n - 1) % balances + 1 = b: floor(lots / balances) of them, one more for the first lots % balances.
+  await timed(`${balances} balances`, `
+    INSERT INTO balances (id, program_id, subscription_id, definition_id, available, earned, created_at, updated_at)
+    SELECT ${bulkId('a3', 'b')}, $1, ${bulkId('a2', 'b')}, $2,
+           $5::bigint * ($4::int / $3::int + CASE WHEN b <= $4::int % $3::int THEN 1 ELSE 0 END),
+           $5::bigint * ($4::int / $3::int + CASE WHEN b <= $4::int % $3::int THEN 1 ELSE 0 END), $6, $6
+    FROM generate_series(1, $3::int) b`, [programId, definitionId, balances, lots, lotAmount, earned]);
+  await timed(`${lots} credit transactions`, `
+    INSERT INTO ledger_transactions (id, program_id, balance_id, kind, reason, amount, status, created_at, completed_at, updated_at)
+    SELECT ${bulkId('a4', 'n')}, $1, ${bulkId('a3', '((n - 1) % $2::int + 1)')}, 'credit', 'add', $4, 'completed', $5, $5, $5
+    FROM generate_series(1, $3::int) n`, [programId, balances, lots, lotAmount, earned]);
+  await timed(`${lots} lots due at ${moment.toISOString()}`, `
+    INSERT INTO lots (id, program_id, balance_id, transaction_id, amount, remaining, status, available_from, expires_at, source, created_at)
+    SELECT ${bulkId('a5', 'n')}, $1, ${bulkId('a3', '((n - 1) % $2::int + 1)')}, ${bulkId('a4', 'n')}, $4, $4, 'active', $5, $6, 'add', $5
+    FROM generate_series(1, $3::int) n`, [programId, balances, lots, lotAmount, earned, moment]);
+  const started = performance.now();
+  // As the tables would be after autovacuum, and no checkpoint of the bulk load landing in the sweep.
+  for (const table of ['members', 'subscriptions', 'balances', 'ledger_transactions', 'lots', 'scheduled_jobs']) {
+    await db.exec(`VACUUM ANALYZE ${table}`);
+  }
+  if (db.engine === 'postgres') await db.exec(`CHECKPOINT`).catch(() => {});
+  log(`  VACUUM ANALYZE${db.engine === 'postgres' ? ' + CHECKPOINT' : ''} in ${round((performance.now() - started) / 1000, 1)} s`);
+}
+
+interface ExpiryFigures {
+  finished: boolean;
+  seconds: number;
+  expired: number;
+  events: number;
+  messages: number;
+  jobs: number;
+}
+
+async function expiryPhase(db: Db, ctx: ServiceContext, origin: string, adminKey: string, profile: DbProfile | null,
+  activity: () => Promise<ActivitySampler | null>, ourBackends: () => Promise<number[]>): Promise<ExpiryFigures> {
+  const program = await newProgram(origin, adminKey, 'Bench expiry', definitionExpiry.rolling);
+  const moment = new Date(Math.floor(Date.now() / 1000) * 1000);
+  log(`expiry set-up: ${lotsToExpire} lots over ${balancesToExpire} balances, inserted set-based (not timed):`);
+  await insertDueLots(db, program.id, program.definitionId, moment);
+  await db.transaction((tx) => scheduleJob(tx, {
+    programId: program.id, kind: 'ledger.expire-lots', runAt: moment, payload: {},
+    dedupeKey: `ledger.expire-lots:${moment.toISOString()}`, now: systemClock.now(),
+  }));
+
+  const scheduler = new Scheduler({ db: ctx.db, clock: systemClock, logger });
+  registerJobHandlers(scheduler, ctx);
+  profile?.reset();
+  const sampler = await activity();
+  const stopProfile = await cpuProfile('expiry');
+  const cpuBefore = cpuSnapshot([]);
+  const started = performance.now();
+  const deadline = started + expireTimeoutMs;
+  let jobs = 0;
+  let lastReport = started;
+  // The real scheduler, drained one job at a time so that the phase can stop at its deadline.
+  while (performance.now() < deadline) {
+    const ran = await scheduler.drain(1);
+    if (ran === 0) break;
+    jobs += ran;
+    if (performance.now() - lastReport > 10_000) {
+      lastReport = performance.now();
+      log(`  ... ${jobs} sweep jobs in ${round((lastReport - started) / 1000)} s`);
+    }
+  }
+  const elapsedMs = performance.now() - started;
+  const cpuAfter = cpuSnapshot([]);
+  await stopProfile();
+  const backends = await ourBackends();
+  const states = await sampler?.stop();
+
+  const [lots] = await db.query<{ expired: number; active: number }>(
+    `SELECT count(*) FILTER (WHERE status = 'expired')::int AS expired, count(*) FILTER (WHERE status = 'active')::int AS active
+     FROM lots WHERE program_id = $1`, [program.id]);
+  const events = await countRows(db, 'events', program.id);
+  const messages = await countRows(db, 'webhook_messages', program.id);
+  const finished = lots.active === 0;
+  const perSecond = (lots.expired / elapsedMs) * 1000;
+  // Balances handled: each fires three events (all of them when the sweep finished).
+  const balancesSwept = Math.max(1, Math.round(events / 3));
+  log(`expiry:   ${lots.expired} of ${lotsToExpire} lots expired in ${round(elapsedMs / 1000, 1)} s (${round(perSecond)} lots/s, ` +
+    `${round((balancesSwept / elapsedMs) * 1000)} balances/s), ${jobs} sweep jobs, ${events} events and ${messages} messages written` +
+    `${finished ? '' : ` — DID NOT FINISH within ${expireTimeoutMs / 1000} s`}`);
+  log(`          ${cpuReport(cpuBefore, cpuAfter, '(no clients)', backends)}`);
+  log(`          ${cpuPerUnit(cpuBefore, cpuAfter, balancesSwept, 'balance', backends)}`);
+  if (profile) printProfile(profile, balancesSwept, 'balance', elapsedMs, states);
+
+  const checkStarted = performance.now();
+  const differences = await findBalanceDifferences(db, program.id);
+  log(`          ledger check of the program (not timed, ${round((performance.now() - checkStarted) / 1000, 1)} s): ` +
+    `${differences.length === 0 ? 'balances equal their lots' : `${differences.length} differences, e.g. ${JSON.stringify(differences.slice(0, 3))}`}`);
+  if (finished && events !== 3 * balancesToExpire) throw new Error(`expected ${3 * balancesToExpire} expiry events, found ${events}`);
+  if (differences.length > 0) throw new Error('the ledger check found differences after the sweep');
+  return { finished, seconds: elapsedMs / 1000, expired: lots.expired, events, messages, jobs };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main() {
+  const { db: rawDb, name: dbName, drop } = await openLedgerBenchDb(serverUrl);
+  const stopOnSignal = () => void drop().finally(() => process.exit(130));
+  process.once('SIGINT', stopOnSignal);
+  let load: LoadProcess | undefined;
+  let app: Awaited<ReturnType<typeof buildApp>> | undefined;
+  try {
+    const { db, profile } = profiling ? profiledDb(rawDb) : { db: rawDb, profile: null };
+    const activity = async () => (profiling && serverUrl && dbName ? sampleActivity(serverUrl, dbName) : null);
+    /** The pids of the benchmark database's backends (its pool's connections), for the CPU report. */
+    const ourBackends = async () => (rawDb.engine === 'postgres'
+      ? (await rawDb.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = current_database()`)).map((r) => r.pid)
+      : []);
+    log(`ledger benchmark on ${rawDb.engine === 'postgres' ? `PostgreSQL (fresh database ${dbName}, pool of ${poolSize})` : 'PGlite (in memory)'}; ` +
+      `the API server (this process), the HTTP clients (a child process) and the database share this machine's ` +
+      `${(await import('node:os')).availableParallelism()} cores${profiling ? '; PROFILING (statement timing on)' : ''}`);
+    log(`phase 1: ${concurrency} clients in flight, ${maxRequests} requests or ${seconds} s, ${members} members, definition expiry ${expiryMode}`);
+    if (!onPostgres) log(`(PGlite: one connection, every transaction runs serially; expiry phase default ${lotsToExpire} lots instead of 1,000,000)`);
+
+    const ctx: ServiceContext = { db, clock: systemClock, sandbox: false };
+    const scheduler = new Scheduler({ db, clock: systemClock, logger });
+    registerJobHandlers(scheduler, ctx);
+    app = await buildApp({ ctx, scheduler });
+    const origin = await app.listen({ host: '127.0.0.1', port: 0 });
+    const adminKey = (await createAdminKey(ctx, 'bench')).key;
+    load = await startLoadProcess();
+
+    const api = await apiPhase(db, origin, adminKey, load, profile, activity, ourBackends);
+    load.close();
+    load = undefined;
+    const baselinePerSecond = await baselinePhase(rawDb, api.result.elapsedMs, poolSize, ourBackends);
+    const ratio = api.perSecond / baselinePerSecond;
+    log(`ratio:    API / baseline = ${round(ratio, 3)}${onPostgres ? ` (target: >= 2000 API transactions/s: ${api.perSecond >= 2000 ? 'met' : 'NOT met'})` : ''}`);
+
+    const expiry = lotsToExpire > 0
+      ? await expiryPhase(db, ctx, origin, adminKey, profile, activity, ourBackends)
+      : { finished: false, seconds: NaN, expired: 0, events: 0, messages: 0, jobs: 0 };
+    if (lotsToExpire === 0) log('expiry:   skipped (LOTS=0)');
+    if (onPostgres && lotsToExpire === 1_000_000) {
+      log(`          target: 1,000,000 lots in under 60 s: ${expiry.finished && expiry.seconds < 60 ? 'met' : 'NOT met'}`);
+    }
+    log(JSON.stringify({
+      bench: 'ledger',
+      engine: rawDb.engine,
+      concurrency,
+      requests: api.result.count,
+      apiPerSecond: round(api.perSecond),
+      baselinePerSecond: round(baselinePerSecond),
+      ratio: round(ratio, 3),
+      p50Ms: round(api.result.p50Ms, 1),
+      p99Ms: round(api.result.p99Ms, 1),
+      eventsPerTransaction: round(api.eventsPerRequest, 2),
+      definitionExpiry: expiryMode,
+      expireLots: lotsToExpire,
+      expireBalances: balancesToExpire,
+      expiredLots: expiry.expired,
+      expireFinished: expiry.finished,
+      expireSeconds: lotsToExpire > 0 ? round(expiry.seconds, 1) : null,
+      expireLotsPerSecond: lotsToExpire > 0 ? round(expiry.expired / expiry.seconds) : null,
+      expireEvents: expiry.events,
+      expireMessages: expiry.messages,
+      profiled: profiling,
+    }));
+  } finally {
+    process.off('SIGINT', stopOnSignal);
+    load?.close();
+    await app?.close();
+    await drop();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench:ledger failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exitCode = 1;
+});
