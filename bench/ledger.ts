@@ -285,7 +285,7 @@ async function baselinePhase(db: Db, ms: number, lanes: number, ourBackends: () 
   const backends = await ourBackends();
   const perSecond = (count / elapsedMs) * 1000;
   log(`baseline: ${count} pgbench-like transactions (BEGIN; UPDATE account; INSERT history; COMMIT) in ${round(elapsedMs)} ms, ` +
-    `${round(perSecond)}/s with ${lanes} lanes on the same pool (${db.engine === 'postgres' ? 'node-postgres' : 'PGlite'})`);
+    `${round(perSecond)}/s with ${lanes} lanes ${db.engine === 'postgres' ? 'through the same pool (node-postgres)' : 'on the same PGlite'}`);
   log(`          ${cpuReport(cpuBefore, cpuAfter, '(no clients)', backends)}`);
   log(`          ${cpuPerUnit(cpuBefore, cpuAfter, count, 'transaction', backends)}`);
   return perSecond;
