@@ -1,131 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/clock/clock.ts';
+import { describe, expect, it } from 'vitest';
 import { authenticate } from '../../src/services/api-keys.ts';
-import type { ServiceContext } from '../../src/services/context.ts';
 import { createProgram } from '../../src/services/programs.ts';
 import { migrate } from '../../src/storage/migrate.ts';
-import { openDb } from '../../src/storage/open.ts';
+import { childEnv, cliEngines, freshStore, run, start, withStore } from '../support/cli.ts';
 
-/**
- * The CLI and the process, spawned for real: `node src/cli/main.ts` (process.execPath is the
- * project's Node 24 under vitest). Every child is killed if it outlives its bound.
- */
-
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const main = join(root, 'src/cli/main.ts');
-const bound = 90_000;
-const children = new Set<ChildProcess>();
-const cleanups: (() => Promise<void>)[] = [];
-
-afterAll(async () => {
-  for (const child of children) child.kill('SIGKILL');
-  for (const cleanup of cleanups.reverse()) await cleanup();
-});
-
-/** The environment of a child: this one's, without anything that would point it elsewhere. */
-function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'info' };
-  for (const name of ['DATABASE_URL', 'PUNCHCARD_DATA_DIR', 'PUNCHCARD_ROLES', 'PUNCHCARD_SANDBOX', 'PORT', 'HOST']) delete env[name];
-  return { ...env, ...extra };
-}
-
-interface Spawned {
-  child: ChildProcess;
-  output: () => { stdout: string; stderr: string };
-  /** Resolves with the first match of `pattern` in stdout; rejects if the child ends first. */
-  waitFor: (pattern: RegExp) => Promise<RegExpMatchArray>;
-  /** The child ended and its output is complete. */
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function start(args: string[], env: NodeJS.ProcessEnv): Spawned {
-  const child = spawn(process.execPath, [main, ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  let stdout = '';
-  let stderr = '';
-  const listeners = new Set<() => void>();
-  child.stdout!.on('data', (chunk) => {
-    stdout += chunk;
-    for (const listener of listeners) listener();
-  });
-  child.stderr!.on('data', (chunk) => (stderr += chunk));
-  const killer = setTimeout(() => child.kill('SIGKILL'), bound);
-  // 'close' comes after 'exit' and after the child's stdout and stderr have ended.
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.on('close', (code, signal) => {
-      clearTimeout(killer);
-      children.delete(child);
-      resolve({ code, signal });
-    });
-  });
-  const waitFor = (pattern: RegExp) =>
-    new Promise<RegExpMatchArray>((resolve, reject) => {
-      const check = () => {
-        const match = stdout.match(pattern);
-        if (match) {
-          listeners.delete(check);
-          resolve(match);
-        }
-        return match;
-      };
-      listeners.add(check);
-      check();
-      void exited.then(({ code, signal }) => {
-        if (!check()) reject(new Error(`ended (${code ?? signal}) before printing ${pattern}:\n${stdout}\n${stderr}`));
-      });
-    });
-  return { child, output: () => ({ stdout, stderr }), waitFor, exited };
-}
-
-/** Runs a command to its end. */
-async function run(args: string[], env: NodeJS.ProcessEnv) {
-  const spawned = start(args, env);
-  const { code, signal } = await spawned.exited;
-  return { code, signal, ...spawned.output() };
-}
-
-/** Where a CLI process keeps its data: a fresh PGlite directory, or a fresh, empty PostgreSQL database. */
-async function freshStore(engine: 'pglite' | 'postgres'): Promise<{ env: Record<string, string>; open: () => ReturnType<typeof openDb> }> {
-  if (engine === 'pglite') {
-    const dir = await mkdtemp(join(tmpdir(), 'punchcard-cli-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
-    const dataDir = join(dir, 'data'); // not created yet: the CLI must create it
-    return { env: { PUNCHCARD_DATA_DIR: dataDir }, open: () => openDb({ dataDir }) };
-  }
-  const server = process.env.DATABASE_URL!;
-  const name = `punchcard_cli_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: server });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(server);
-  url.pathname = `/${name}`;
-  cleanups.push(async () => {
-    const client = new pg.Client({ connectionString: server });
-    await client.connect();
-    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await client.end();
-  });
-  return { env: { DATABASE_URL: url.toString() }, open: () => openDb({ databaseUrl: url.toString() }) };
-}
-
-/** Opens the store once the CLI has let go of it, and runs `work` against it. */
-async function withStore<T>(store: { open: () => ReturnType<typeof openDb> }, work: (ctx: ServiceContext) => Promise<T>): Promise<T> {
-  const db = await store.open();
-  try {
-    return await work({ db, clock: new ManualClock(), sandbox: true });
-  } finally {
-    await db.close();
-  }
-}
+/** The CLI and the process, spawned for real (test/support/cli.ts). */
 
 describe('punchcard CLI', { timeout: 240_000 }, () => {
   it('--help prints the usage and exits 0', async () => {
@@ -152,9 +32,7 @@ describe('punchcard CLI', { timeout: 240_000 }, () => {
   });
 });
 
-const engines: ('pglite' | 'postgres')[] = process.env.DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
-
-describe.each(engines)('on %s', { timeout: 240_000 }, (engine) => {
+describe.each(cliEngines)('on %s', { timeout: 240_000 }, (engine) => {
   it('migrate applies every migration once', async () => {
     const store = await freshStore(engine);
     const first = await run(['migrate'], childEnv(store.env));

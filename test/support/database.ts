@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import type { Db } from '../../src/storage/db.ts';
 import { migrate } from '../../src/storage/migrate.ts';
 import { openPglite } from '../../src/storage/pglite.ts';
 import { openPostgres } from '../../src/storage/postgres.ts';
+import { createFreshDatabase } from './fresh-database.ts';
 
 /**
  * A database of the test file's own: PGlite in memory by default; with DATABASE_URL, a fresh
@@ -16,24 +15,15 @@ export async function openTestDb(): Promise<{ db: Db; url: string | undefined; d
     await migrate(db);
     return { db, url: undefined, drop: () => db.close() };
   }
-  const name = `punchcard_test_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const db = openPostgres(url.toString(), { max: 20 });
+  const { url, drop } = await createFreshDatabase(serverUrl, 'punchcard_test');
+  const db = openPostgres(url, { max: 20 });
   await migrate(db);
   return {
     db,
-    url: url.toString(),
+    url,
     drop: async () => {
       await db.close();
-      const cleanup = new pg.Client({ connectionString: serverUrl });
-      await cleanup.connect();
-      await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await cleanup.end();
+      await drop();
     },
   };
 }

@@ -1,26 +1,15 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { registerMember as enrolMember } from '../../src/services/members/register.ts';
-import { startReceiver, type Receiver } from '../support/receiver.ts';
-import { startHarness, type Harness } from '../support/harness.ts';
+import type { Receiver } from '../support/receiver.ts';
+import type { Harness } from '../support/harness.ts';
+import { useWebhookTestBed } from './test-bed.ts';
 
 let h: Harness;
 let receiver: Receiver;
 let program: { id: string; key: string };
 let memberCount = 0;
 
-beforeAll(async () => {
-  h = await startHarness();
-  receiver = await startReceiver();
-});
-afterAll(async () => {
-  await h?.close();
-  await receiver?.close();
-});
-beforeEach(async () => {
-  program = await h.newProgram();
-  receiver.received.length = 0;
-  receiver.respondWith((_r, res) => res.writeHead(204).end());
-});
+useWebhookTestBed((bed) => ({ h, receiver, program } = bed));
 
 const second = 1000;
 const minute = 60 * second;

@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { claimDueMessages } from '../../src/storage/webhook-messages.ts';
-import { startReceiver, type Receiver } from '../support/receiver.ts';
-import { startHarness, type Harness } from '../support/harness.ts';
+import type { Receiver } from '../support/receiver.ts';
+import type { Harness } from '../support/harness.ts';
+import { useWebhookTestBed } from './test-bed.ts';
 import { registerMember } from './api.ts';
 import { expectValidPayloads } from './payloads.ts';
 
@@ -15,18 +16,7 @@ let h: Harness;
 let receiver: Receiver;
 let program: { id: string; key: string };
 
-beforeAll(async () => {
-  h = await startHarness();
-  receiver = await startReceiver();
-});
-afterAll(async () => {
-  await h?.close();
-  await receiver?.close();
-});
-beforeEach(async () => {
-  program = await h.newProgram();
-  receiver.received.length = 0;
-});
+useWebhookTestBed((bed) => ({ h, receiver, program } = bed));
 
 /** DeliveryWorker's default lease. */
 const leaseMs = 120_000;

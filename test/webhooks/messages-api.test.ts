@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startReceiver, type Receiver } from '../support/receiver.ts';
-import { startHarness, type Harness } from '../support/harness.ts';
+import { describe, expect, it } from 'vitest';
+import type { Receiver } from '../support/receiver.ts';
+import type { Harness } from '../support/harness.ts';
+import { useWebhookTestBed } from './test-bed.ts';
 import { expectNotFound, expectProblem, registerMember } from './api.ts';
 import { expectValidPayloads } from './payloads.ts';
 
@@ -8,19 +9,7 @@ let h: Harness;
 let receiver: Receiver;
 let program: { id: string; key: string };
 
-beforeAll(async () => {
-  h = await startHarness();
-  receiver = await startReceiver();
-});
-afterAll(async () => {
-  await h?.close();
-  await receiver?.close();
-});
-beforeEach(async () => {
-  program = await h.newProgram();
-  receiver.received.length = 0;
-  receiver.respondWith((_r, res) => res.writeHead(204).end());
-});
+useWebhookTestBed((bed) => ({ h, receiver, program } = bed));
 
 const base = '/v1/webhook-endpoints';
 const get = async (path: string) => {

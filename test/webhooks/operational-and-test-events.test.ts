@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { applyEndpointOutcomes } from '../../src/delivery/endpoint-health.ts';
-import { startReceiver, type Receiver } from '../support/receiver.ts';
-import { startHarness, type Harness } from '../support/harness.ts';
+import type { Receiver } from '../support/receiver.ts';
+import type { Harness } from '../support/harness.ts';
+import { useWebhookTestBed } from './test-bed.ts';
 import { expectNotFound, expectProblem, registerMember } from './api.ts';
 import { eventIdOf, eventNameOf, expectValidPayloads, verifiesWith } from './payloads.ts';
 
@@ -11,19 +12,7 @@ let h: Harness;
 let receiver: Receiver;
 let program: { id: string; key: string };
 
-beforeAll(async () => {
-  h = await startHarness({ start: new Date().toISOString() });
-  receiver = await startReceiver();
-});
-afterAll(async () => {
-  await h?.close();
-  await receiver?.close();
-});
-beforeEach(async () => {
-  program = await h.newProgram();
-  receiver.received.length = 0;
-  receiver.respondWith((_r, res) => res.writeHead(204).end());
-});
+useWebhookTestBed((bed) => ({ h, receiver, program } = bed), { harness: { start: new Date().toISOString() } });
 
 const base = '/v1/webhook-endpoints';
 async function endpoint(path: string, body: Record<string, unknown> = {}) {

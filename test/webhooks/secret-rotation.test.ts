@@ -1,8 +1,8 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { generateSecret } from '../../src/delivery/signing.ts';
-import type { Received } from '../support/receiver.ts';
-import { startReceiver, type Receiver } from '../support/receiver.ts';
-import { startHarness, type Harness } from '../support/harness.ts';
+import type { Received, Receiver } from '../support/receiver.ts';
+import type { Harness } from '../support/harness.ts';
+import { useWebhookTestBed } from './test-bed.ts';
 import { expectProblem, registerMember } from './api.ts';
 import { expectValidPayloads, verifiesWith } from './payloads.ts';
 
@@ -14,20 +14,10 @@ let h: Harness;
 let receiver: Receiver;
 let program: { id: string; key: string };
 
-beforeAll(async () => {
-  h = await startHarness({ start: new Date().toISOString() });
-  receiver = await startReceiver();
-});
-afterAll(async () => {
-  await h?.close();
-  await receiver?.close();
-});
-beforeEach(async () => {
+useWebhookTestBed((bed) => ({ h, receiver, program } = bed), {
+  harness: { start: new Date().toISOString() },
   // Each test starts at the real time again, whatever the one before did to the clock.
-  h.clock.set(new Date());
-  program = await h.newProgram();
-  receiver.received.length = 0;
-  receiver.respondWith((_r, res) => res.writeHead(204).end());
+  beforeProgram: (h) => h.clock.set(new Date()),
 });
 afterEach(() => {
   vi.useRealTimers();
