@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { idempotencyWindowMs } from '../../src/http/plugins/idempotency.ts';
+import { abandonedAfterMs, idempotencyWindowMs } from '../../src/http/plugins/idempotency.ts';
 import { startHarness, type Harness } from '../support/harness.ts';
 import { count, expectProblem } from './helpers.ts';
 
@@ -110,6 +111,30 @@ describe('Idempotency-Key', () => {
       else expectProblem(r, 409, 'header.idempotency-key');
     }
     expect(await h.db.query(`SELECT id FROM programs WHERE name = 'Stampede'`)).toHaveLength(1);
+  });
+
+  it('a first request left unanswered by a dead process blocks its key for 15 minutes, then the same request may run again', async () => {
+    // What a process that died mid-request leaves: the claim, with no answer.
+    const first = await create({ name: 'Orphan' }, 'orphan');
+    expect(first.statusCode).toBe(201);
+    await h.db.query(`UPDATE idempotency_records SET status_code = NULL, response_body = NULL WHERE scope = 'admin' AND key = $1`, [
+      createHash('sha256').update('orphan').digest('hex'),
+    ]);
+    await h.db.query(`DELETE FROM programs WHERE id = $1`, [first.json().id]); // rolled back with the process
+
+    h.clock.advance(abandonedAfterMs - 1);
+    expectProblem(await create({ name: 'Orphan' }, 'orphan'), 409, 'header.idempotency-key');
+    h.clock.advance(2);
+    // Another body is still another request for this key.
+    expectProblem(await create({ name: 'Not the orphan' }, 'orphan'), 422, 'header.idempotency-key');
+    const retried = await create({ name: 'Orphan' }, 'orphan');
+    expect(retried.statusCode).toBe(201);
+    expect(retried.headers['idempotent-replayed']).toBeUndefined();
+    expect(await h.db.query(`SELECT id FROM programs WHERE name = 'Orphan'`)).toHaveLength(1);
+    // From then on it is an ordinary answered key.
+    const replay = await create({ name: 'Orphan' }, 'orphan');
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.json().id).toBe(retried.json().id);
   });
 
   it('a key is replayed for 24 hours, then free for a new request', async () => {

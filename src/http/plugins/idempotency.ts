@@ -6,6 +6,11 @@ import type { ServiceContext } from '../../services/context.ts';
 
 /** How long a first answer is replayed for a repeated Idempotency-Key. */
 export const idempotencyWindowMs = 24 * 3600 * 1000;
+/**
+ * A first request still unanswered after this long died with its process (its transaction was
+ * rolled back): a repeat with the same body may run it again instead of waiting out the window.
+ */
+export const abandonedAfterMs = 15 * 60 * 1000;
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -74,8 +79,10 @@ export const idempotencyPlugin = fp(async (app: FastifyInstance, options: { ctx:
          SET request_hash = EXCLUDED.request_hash, created_at = EXCLUDED.created_at,
              status_code = NULL, response_body = NULL
          WHERE idempotency_records.created_at < $5
+            OR (idempotency_records.status_code IS NULL AND idempotency_records.created_at < $6
+                AND idempotency_records.request_hash = EXCLUDED.request_hash)
        RETURNING key`,
-      [scope, key, hash, now, new Date(now.getTime() - idempotencyWindowMs)],
+      [scope, key, hash, now, new Date(now.getTime() - idempotencyWindowMs), new Date(now.getTime() - abandonedAfterMs)],
     );
     if (claimed.length === 1) {
       request.idempotency = { scope, key, secret };
