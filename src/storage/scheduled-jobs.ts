@@ -37,25 +37,33 @@ export async function deleteJobByDedupeKey(tx: Queryable, programId: string, ded
 /**
  * Claims the most overdue job of any program, judged by each program's own clock (instance
  * time + the program's sandbox offset). Walks programs, not jobs: each program's lookup is one
- * probe of the (program_id, run_at) index.
+ * probe of the (program_id, run_at) index, reading its first few due jobs without locking them.
+ * Only the one job claimed is locked: locking every program's first candidate would make other
+ * schedulers skip those and run later jobs of the same programs first.
  */
 export async function claimDueJob(tx: Queryable, instanceNow: Date): Promise<ScheduledJob | undefined> {
   const rows = await tx.query<ScheduledJob>(
-    `SELECT ${columns} FROM programs p
-     CROSS JOIN LATERAL (
-       SELECT * FROM scheduled_jobs j
-       WHERE j.program_id = p.id
-         AND j.run_at <= $1::timestamptz + p.clock_offset_ms * interval '1 millisecond'
-       ORDER BY j.run_at
-       LIMIT 1
-       FOR UPDATE SKIP LOCKED
-     ) j
+    `SELECT ${columns} FROM scheduled_jobs j
+     WHERE j.id IN (
+       SELECT due.id FROM programs p
+       CROSS JOIN LATERAL (
+         SELECT f.id FROM scheduled_jobs f
+         WHERE f.program_id = p.id
+           AND f.run_at <= $1::timestamptz + p.clock_offset_ms * interval '1 millisecond'
+         ORDER BY f.run_at
+         LIMIT ${candidatesPerProgram}
+       ) due
+     )
      ORDER BY j.run_at
-     LIMIT 1`,
+     LIMIT 1
+     FOR UPDATE SKIP LOCKED`,
     [instanceNow],
   );
   return rows[0];
 }
+
+/** How many schedulers can work on one program's due jobs at once. */
+const candidatesPerProgram = 8;
 
 /** The next job of one program due at or before `until` (program time), for sandbox play. */
 export async function claimProgramJobUntil(tx: Queryable, programId: string, until: Date) {

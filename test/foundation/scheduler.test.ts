@@ -236,6 +236,37 @@ describe('scheduler', () => {
     },
   );
 
+  it.skipIf(!process.env.DATABASE_URL)(
+    'PostgreSQL: a scheduler holding one program\'s job does not hold the other programs\' first jobs',
+    async () => {
+      const other = (await h.newProgram('Other scheduled')).id;
+      let holding!: () => void;
+      const held = new Promise<void>((resolve) => (holding = resolve));
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      const slow = new Scheduler({ db: h.db, clock: h.clock });
+      slow.register('test.record', async (tx, job, now) => {
+        await tx.query(`INSERT INTO test_effects (job_id, runner, now) VALUES ($1, 'slow', $2)`, [job.id, now]);
+        holding();
+        await released;
+      });
+      const fast = recordingScheduler('fast');
+      const t = h.clock.now().getTime();
+      await schedule({ kind: 'test.record', runAt: new Date(t - 3), payload: { n: 'A1' } });
+      await schedule({ kind: 'test.record', runAt: new Date(t - 2), payload: { n: 'B1' }, programId: other });
+      await schedule({ kind: 'test.record', runAt: new Date(t - 1), payload: { n: 'B2' }, programId: other });
+
+      const slowRun = slow.runOne();
+      await held; // the slow scheduler holds A1
+      expect(await fast.scheduler.runOne()).toBe(true);
+      expect(await fast.scheduler.runOne()).toBe(true);
+      expect(fast.seen.map((s) => s.job.payload.n)).toEqual(['B1', 'B2']);
+      release();
+      expect(await slowRun).toBe(true);
+      expect(await jobsRows()).toHaveLength(0);
+    },
+  );
+
   it('start polls for due work; stop lets the job in hand finish', async () => {
     const scheduler = new Scheduler({ db: h.db, clock: h.clock });
     let ran!: (job: ScheduledJob) => void;
