@@ -193,13 +193,13 @@ export async function cancelVoucher(ctx: ServiceContext, programId: string, vouc
     const scope = await programScope(tx, ctx, programId, source);
     const vs = await lockById(tx, scope, voucherId);
     if (!unused(vs.voucher)) throw wrongState(vs.voucher, 'cancel');
-    let reversalId: string | null = null;
-    if (vs.voucher.ledgerTransactionId) {
-      const debit = (await ledgerTransactions.findTransaction(tx, programId, vs.voucher.ledgerTransactionId))!;
-      const ls = await scopeOfTransaction(tx, scope, debit);
-      reversalId = (await reverseInScope(tx, ls, debit, `voucher ${vs.voucher.code} cancelled`)).id;
-    }
+    // Locks in the order a purchase takes them — balance, reward, then the program's event
+    // sequence (taken by the first event) — so a cancel and a purchase cannot deadlock.
+    const debit = vs.voucher.ledgerTransactionId
+      ? (await ledgerTransactions.findTransaction(tx, programId, vs.voucher.ledgerTransactionId))! : null;
+    const ls = debit ? await scopeOfTransaction(tx, scope, debit) : null;
     await addIssued(tx, vs.reward.id, -1);
+    const reversalId = debit && ls ? (await reverseInScope(tx, ls, debit, `voucher ${vs.voucher.code} cancelled`)).id : null;
     await changeStatus(tx, vs, 'cancelled', { ...endRedemption(vs.voucher), comment: comment ?? vs.voucher.comment });
     await emitRevoked(tx, scope.emit, vs.holder.snapshot, vs.reward, vs.voucher, reversalId);
     return voucherView(vs.voucher, vs.reward);
