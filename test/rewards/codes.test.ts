@@ -52,3 +52,22 @@ describe('code pools', () => {
     await p.events();
   });
 });
+
+describe('the API reference', () => {
+  it('documents every reward and voucher route with a summary', async () => {
+    const spec = (await h.call('GET', '/openapi.json', { key: '' })).json();
+    const routes: [string, string][] = [
+      ['/v1/rewards', 'post'], ['/v1/rewards', 'get'], ['/v1/rewards/{rewardId}', 'get'], ['/v1/rewards/{rewardId}', 'patch'],
+      ['/v1/rewards/{rewardId}/codes', 'post'], ['/v1/rewards/{rewardId}/purchase', 'post'], ['/v1/rewards/{rewardId}/assign', 'post'],
+      ['/v1/vouchers', 'get'], ['/v1/vouchers/{voucherId}', 'get'], ['/v1/members/{memberId}/vouchers', 'get'],
+      ['/v1/vouchers/validate', 'post'], ['/v1/vouchers/redeem', 'post'], ['/v1/vouchers/{voucherId}/redemption/complete', 'post'],
+      ['/v1/vouchers/{voucherId}/redemption/cancel', 'post'], ['/v1/vouchers/{voucherId}/revoke', 'post'],
+      ['/v1/vouchers/{voucherId}/cancel', 'post'], ['/v1/me/rewards', 'get'], ['/v1/me/rewards/{rewardId}/purchase', 'post'],
+      ['/v1/me/vouchers', 'get'],
+    ];
+    for (const [path, method] of routes) expect(spec.paths[path]?.[method]?.summary, `${method} ${path}`).toBeTruthy();
+    const create = spec.paths['/v1/rewards'].post.requestBody.content['application/json'].schema;
+    expect(create.required.sort()).toEqual(['name', 'type']);
+    expect(spec.paths['/v1/rewards/{rewardId}/purchase'].post.description).toContain('voucher_attribution_failed');
+  });
+});

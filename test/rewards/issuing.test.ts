@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { programScope } from '../../src/services/emit-context.ts';
+import { issueVoucherInTransaction } from '../../src/services/rewards/issue-voucher.ts';
 import { startHarness, type Harness } from '../support/harness.ts';
 import { closeReceivers, names, ofType, rewardsProgram } from './support.ts';
 
@@ -160,6 +162,18 @@ describe('issuing vouchers', () => {
     expect(ofType(events, 'CustomerBoughtReward')[0].data.status).toBe('pending');
   });
 
+  it('a fixed validity date is every voucher\'s expiry; once passed, the reward is refused', async () => {
+    const kim = await p.member('kim-until@example.com');
+    const now = await p.now();
+    const until = new Date(now.getTime() + 5 * 86_400_000).toISOString();
+    const reward = await p.reward({ validity: { until } });
+    expect((await p.assign(reward.id, kim.id)).json()).toMatchObject({ expiresAt: until, status: 'active' });
+    await p.advance({ by: 'P6D' });
+    const late = await p.assign(reward.id, kim.id);
+    expect(late.json()).toMatchObject({ status: 409, type: '/problems/reward-validity-passed' });
+    await p.events();
+  });
+
   it('a units-conversion coupon converts the units the member chooses, and can only be bought', async () => {
     const hal = await p.member('hal-convert@example.com');
     await p.credit(hal.id, 1000);
@@ -195,5 +209,38 @@ describe('issuing vouchers', () => {
     expect(ghost.json()).toMatchObject({ status: 404, errors: [{ field: '/memberId' }] });
     const patched = await p.call('PATCH', `/v1/rewards/${reward.id}`, { publicName: 'Coffee', limits: { total: 5 } });
     expect(patched.json()).toMatchObject({ publicName: 'Coffee', limits: { total: 5, perMember: null } });
+  });
+});
+
+describe('the issuing contract for campaigns and tiers', () => {
+  const grant = (input: Parameters<typeof issueVoucherInTransaction>[2]) =>
+    h.db.transaction(async (tx) => issueVoucherInTransaction(tx, await programScope(tx, h.ctx, p.program.id, 'campaign'), input));
+
+  it('grants free of charge with the campaign and the source event, and on failure emits voucher_attribution_failed and changes nothing else', async () => {
+    const ian = await p.member('ian-granted@example.com');
+    const reward = await p.reward({ name: 'Welcome gift', cost: 500, limits: { perMember: 1 } });
+    await p.events();
+    const campaignId = '0197a000-0000-7000-8000-0000000000ca';
+    const granted = await grant({ rewardId: reward.id, memberId: ian.id, source: 'campaign', campaignId, sourceEventId: 'evt-1' });
+    expect(granted).toMatchObject({ ok: true, voucher: { source: 'campaign', cost: 0, campaignId, sourceEventId: 'evt-1', ledgerTransactionId: null } });
+    const events = await p.events();
+    expect(names(events)).toEqual(['CustomerBoughtReward', 'voucher_created']);
+    expect(events[0].data).toMatchObject({ acquisition: 'campaign', campaignId, costInUnits: 0, walletType: null });
+    expect(events[1]).toMatchObject({ source_event_id: 'evt-1' });
+
+    const refused = await grant({ rewardId: reward.id, memberId: ian.id, source: 'tier' });
+    expect(refused).toMatchObject({ ok: false, reason: 'Reward limit per member reached' });
+    expect(names(await p.events())).toEqual(['voucher_attribution_failed']);
+    expect((await p.call('GET', `/v1/vouchers?memberId=${ian.id}`)).json().data).toHaveLength(1);
+  });
+
+  it('refuses a member who is not active', async () => {
+    const jo = await p.member('jo-inactive@example.com');
+    expect((await p.call('POST', `/v1/members/${jo.id}/deactivate`)).statusCode).toBe(200);
+    const reward = await p.reward();
+    await p.events();
+    const refused = await p.assign(reward.id, jo.id);
+    expect(refused.json()).toMatchObject({ status: 409, type: '/problems/member-inactive' });
+    expect(ofType(await p.events(), 'voucher_attribution_failed')[0].rejection_error).toBe('Contact is not active in the loyalty program');
   });
 });
