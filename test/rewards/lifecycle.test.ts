@@ -71,6 +71,26 @@ describe('redemption', () => {
     expect(names(await p.events())).toEqual(['RewardRedemptionStatusChanged', 'voucher_redeemed']);
   });
 
+  it('a pending redemption with ttlSeconds ends when not completed in time, and the voucher can be redeemed again', async () => {
+    const kai = await p.member('kai-ttl@example.com');
+    const reward = await p.reward();
+    const voucher = (await p.assign(reward.id, kai.id)).json();
+    expect((await redeem({ code: voucher.code, autoComplete: true, ttlSeconds: 60 })).json())
+      .toMatchObject({ status: 422, errors: [{ field: '/ttlSeconds' }] });
+    expect((await redeem({ code: voucher.code, ttlSeconds: 600 })).json().redemption.status).toBe('pending');
+    await p.events();
+    await p.advance({ by: 'PT9M' });
+    expect(await p.events()).toEqual([]);
+    await p.advance({ by: 'PT2M' });
+    expect(await p.events()).toMatchObject([{ event_name: 'voucher_redeem_unauthorized', reason: 'Voucher redemption expired before completion' }]);
+    expect(await p.voucher(voucher.id)).toMatchObject({ status: 'active', redemption: { status: 'cancelled' } });
+    // completed in time: the time-out does nothing
+    await redeem({ code: voucher.code, ttlSeconds: 600 });
+    await p.call('POST', `/v1/vouchers/${voucher.id}/redemption/complete`);
+    await p.advance({ by: 'PT11M' });
+    expect(names(await p.events())).toEqual(['RewardRedemptionStatusChanged', 'voucher_redeemed']);
+  });
+
   it('validates for a point of sale without changing anything or firing anything', async () => {
     const cleo = await p.member('cleo-pos@example.com');
     const reward = await p.reward();

@@ -49,6 +49,7 @@ export const redemptionRefusals = {
   wrongMember: { code: 'voucher-wrong-member', reason: 'Voucher belongs to another member' },
   inProgress: { code: 'voucher-redemption-pending', reason: 'Voucher redemption is already in progress' },
   cancelledRedemption: { code: 'voucher-redemption-cancelled', reason: 'Voucher redemption cancelled' },
+  timedOutRedemption: { code: 'voucher-redemption-expired', reason: 'Voucher redemption expired before completion' },
 } as const;
 export type RedemptionRefusalKind = keyof typeof redemptionRefusals;
 

@@ -170,6 +170,7 @@ export const RedeemBody = Type.Object({
   ...target,
   value: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'dynamic_coupon only (and required there): the value, in minor units' })),
   autoComplete: Type.Optional(Type.Boolean({ description: 'complete at once; default false: the redemption waits, pending, until completed or cancelled' })),
+  ttlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 30 * 86_400, description: 'a pending redemption not completed in time ends (voucher_redeem_unauthorized) and the voucher can be redeemed again' })),
 }, { additionalProperties: false });
 
 export const Voucher = Type.Object({

@@ -10,7 +10,7 @@ import { programScope, type ProgramScope } from '../emit-context.ts';
 import { holderOf, type Holder } from './holder.ts';
 import { emitExpired, emitExpiryReminder } from './voucher-events.ts';
 import { voucherJobs } from './voucher-moments.ts';
-import { changeStatus, type VoucherScope } from './vouchers.ts';
+import { changeStatus, endPendingRedemption, lockForJob, type VoucherScope } from './vouchers.ts';
 
 /** Vouchers handled per sweep transaction; a sweep with more due comes straight back. */
 const sweepBatch = 500;
@@ -75,5 +75,17 @@ export function remindVouchersHandler(ctx: ServiceContext): JobHandler {
       if (page.length < sweepBatch) break;
       after = page[page.length - 1].id;
     }
+  };
+}
+
+/** A pending redemption not completed within its ttlSeconds ends (voucher_redeem_unauthorized); the voucher can be redeemed again. */
+export function redemptionTimeoutHandler(ctx: ServiceContext): JobHandler {
+  return async (tx, job) => {
+    const { voucherId, startedAt } = job.payload as { voucherId: string; startedAt: string };
+    const scope = await programScope(tx, ctx, job.programId, 'scheduler');
+    const vs = await lockForJob(tx, scope, voucherId);
+    // Completed, cancelled or ended with its voucher before its time-out: nothing to do.
+    if (!vs || vs.voucher.redemptionStatus !== 'pending' || vs.voucher.redemptionStartedAt?.toISOString() !== startedAt) return;
+    await endPendingRedemption(tx, vs, 'timedOutRedemption');
   };
 }

@@ -8,6 +8,7 @@ export const voucherJobs = {
   activate: 'rewards.activate-vouchers',
   expire: 'rewards.expire-vouchers',
   remind: 'rewards.remind-vouchers',
+  redemptionTimeout: 'rewards.redemption-timeout',
 } as const;
 
 /**
@@ -34,3 +35,6 @@ export async function scheduleVoucherMoments(tx: Queryable, scope: ProgramScope,
       dedupeKey: `${voucherJobs.remind}:${v.expiresAt.toISOString()}`, now });
   }
 }
+
+/** The one timeout of a voucher's pending redemption: a new redemption replaces it. */
+export const redemptionTimeoutKey = (voucherId: string) => `${voucherJobs.redemptionTimeout}:${voucherId}`;

@@ -1,6 +1,7 @@
 import { Problem, invalidInput } from '../../domain/problem.ts';
 import type { Reward } from '../../domain/rewards/reward.ts';
 import { redemptionRefusal, redemptionRefusals, type RedemptionRefusalKind, type Voucher, type VoucherStatus } from '../../domain/rewards/voucher.ts';
+import { scheduleJob, unscheduleJob } from '../../scheduler/schedule.ts';
 import type { Queryable } from '../../storage/db.ts';
 import * as ledgerTransactions from '../../storage/ledger/transactions.ts';
 import { toPage, type PageRequest } from '../../storage/pagination.ts';
@@ -13,6 +14,7 @@ import { scopeOfTransaction } from '../ledger/transactions.ts';
 import { loadMember } from '../members/load-member.ts';
 import { holderOf, type Holder } from './holder.ts';
 import { emitRedeemRefused, emitRedeemed, emitRevoked, emitStatusChanged } from './voucher-events.ts';
+import { redemptionTimeoutKey, voucherJobs } from './voucher-moments.ts';
 import { voucherView } from './views.ts';
 
 /** A redemption refused: answered after its voucher_redeem_unauthorized has been committed. */
@@ -120,8 +122,10 @@ async function complete(tx: Queryable, vs: VoucherScope) {
  * voucher_redeem_unauthorized with the reason and answers 409.
  */
 export async function redeemVoucher(
-  ctx: ServiceContext, programId: string, input: RedemptionTarget & { value?: number; autoComplete?: boolean }, source = 'api',
+  ctx: ServiceContext, programId: string,
+  input: RedemptionTarget & { value?: number; autoComplete?: boolean; ttlSeconds?: number }, source = 'api',
 ) {
+  if (input.ttlSeconds !== undefined && input.autoComplete) throw invalidInput('/ttlSeconds', 'applies only to a pending redemption (autoComplete false)');
   return withRedemptionRefusals(ctx, async (tx) => {
     const scope = await programScope(tx, ctx, programId, source);
     const vs = await locate(tx, scope, input, true);
@@ -134,6 +138,10 @@ export async function redeemVoucher(
       redemptionStartedAt: scope.now, updatedAt: scope.now };
     if (input.autoComplete) await complete(tx, vs);
     else await vouchers.saveVoucherState(tx, vs.voucher);
+    if (input.ttlSeconds) {
+      await scheduleJob(tx, { programId, kind: voucherJobs.redemptionTimeout, runAt: new Date(scope.now.getTime() + input.ttlSeconds * 1000),
+        payload: { voucherId: vs.voucher.id, startedAt: scope.now.toISOString() }, dedupeKey: redemptionTimeoutKey(vs.voucher.id), now: scope.emit.now });
+    }
     return voucherView(vs.voucher, vs.reward);
   });
 }
@@ -150,21 +158,37 @@ export async function completeRedemption(ctx: ServiceContext, programId: string,
     const refusal = redemptionRefusal(vs.voucher, scope.now, null, 'complete');
     if (refusal) return refuse(tx, vs, refusal);
     await complete(tx, vs);
+    await unscheduleJob(tx, programId, redemptionTimeoutKey(voucherId));
     return voucherView(vs.voucher, vs.reward);
   });
 }
 
-/** Cancels a pending redemption (voucher_redeem_unauthorized, "Voucher redemption cancelled"): the voucher can be redeemed again. */
+/**
+ * Ends a pending redemption without using the voucher, which can be redeemed again: cancelled by
+ * the caller, or timed out (its ttlSeconds ran out). Fires voucher_redeem_unauthorized with why,
+ * as the ledger does for a cancelled or timed-out transaction.
+ */
+export async function endPendingRedemption(tx: Queryable, vs: VoucherScope, outcome: 'cancelledRedemption' | 'timedOutRedemption') {
+  vs.voucher = { ...vs.voucher, redemptionStatus: 'cancelled', updatedAt: vs.scope.now };
+  await vouchers.saveVoucherState(tx, vs.voucher);
+  await unscheduleJob(tx, vs.scope.program.id, redemptionTimeoutKey(vs.voucher.id));
+  await emitRedeemRefused(tx, vs.scope.emit, vs.holder.snapshot, vs.reward, vs.voucher, redemptionRefusals[outcome].reason);
+}
+
 export async function cancelRedemption(ctx: ServiceContext, programId: string, voucherId: string, source = 'api') {
   return ctx.db.transaction(async (tx) => {
     const scope = await programScope(tx, ctx, programId, source);
     const vs = await lockById(tx, scope, voucherId);
     if (vs.voucher.redemptionStatus !== 'pending') throw wrongState(vs.voucher, 'cancel a redemption');
-    vs.voucher = { ...vs.voucher, redemptionStatus: 'cancelled', updatedAt: scope.now };
-    await vouchers.saveVoucherState(tx, vs.voucher);
-    await emitRedeemRefused(tx, scope.emit, vs.holder.snapshot, vs.reward, vs.voucher, redemptionRefusals.cancelledRedemption.reason);
+    await endPendingRedemption(tx, vs, 'cancelledRedemption');
     return voucherView(vs.voucher, vs.reward);
   });
+}
+
+/** Opens a voucher for a job, locked; undefined when it is gone from the program. */
+export async function lockForJob(tx: Queryable, scope: ProgramScope, voucherId: string): Promise<VoucherScope | undefined> {
+  const found = await vouchers.findVoucher(tx, scope.program.id, voucherId, true);
+  return found && openVoucher(tx, scope, found, 'voucherId', voucherId);
 }
 
 const unused = (v: Voucher) => v.status === 'pending' || v.status === 'active';
