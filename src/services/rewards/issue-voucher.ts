@@ -56,11 +56,16 @@ async function claimCode(tx: Queryable, scope: ProgramScope, reward: Reward, vou
 async function attempt(tx: Queryable, scope: ProgramScope, input: IssueVoucherInput, holder: Holder, known: Reward): Promise<Attempt> {
   const programId = scope.program.id;
   const buying = input.source === 'purchase';
-  const cost = !buying ? 0 : known.type === 'conversion_coupon' ? input.units! : known.cost;
-  // Locks in the ledger's order for everyone who also touches the member's balance: balance, then reward.
-  let ls: LedgerScope | null = null;
-  if (cost > 0) ls = await openBalance(tx, scope, { memberId: holder.member.id, balanceDefinitionId: known.balanceDefinitionId! });
+  const costOf = (r: Reward) => (!buying ? 0 : r.type === 'conversion_coupon' ? input.units! : r.cost);
+  const payer = (r: Reward) => openBalance(tx, scope, { memberId: holder.member.id, balanceDefinitionId: r.balanceDefinitionId! });
+  // Locks in the order every issuer takes them: the member's balance, the reward, then the
+  // program's event sequence (taken by the first event).
+  let ls: LedgerScope | null = costOf(known) > 0 ? await payer(known) : null;
   const reward = (await findReward(tx, programId, known.id, true))!;
+  const cost = costOf(reward);
+  // The reward's price changed between the read and the lock: pay as it is now.
+  if (cost > 0 && ls?.definition.id !== reward.balanceDefinitionId) ls = await payer(reward);
+  if (cost === 0) ls = null;
 
   if (holder.member.status !== 'active') return refused('memberInactive');
   if (reward.type === 'conversion_coupon' && !buying) return refused('conversionOnlyBought');
