@@ -117,6 +117,8 @@ describe('issuing vouchers', () => {
     expect((await p.assign(over.id, dan.id)).json()).toMatchObject({ type: '/problems/reward-not-available', detail: 'Reward is no longer available' });
     const off = await p.reward({ active: false });
     expect((await p.assign(off.id, dan.id)).json()).toMatchObject({ status: 409, type: '/problems/reward-inactive' });
+    const withdrawn = (await p.call('GET', '/v1/rewards?active=false&type=material&limit=200')).json().data;
+    expect(withdrawn.map((r: any) => r.id)).toEqual([off.id]);
 
     const vip = await p.reward({ targeting: { kind: 'attribute', attribute: 'vip', value: true } });
     expect((await p.assign(vip.id, dan.id)).statusCode).toBe(201);
