@@ -19,6 +19,8 @@ import { memberRoutes } from './routes/members.ts';
 import { subscriptionRoutes } from './routes/subscriptions.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { programRoutes } from './routes/programs.ts';
+import { rewardRoutes } from './routes/rewards.ts';
+import { voucherRoutes } from './routes/vouchers.ts';
 import { sandboxRoutes } from './routes/sandbox.ts';
 import { ProblemSchema } from './schemas/common.ts';
 
@@ -77,5 +79,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(subscriptionRoutes, { ctx });
   await app.register(balanceDefinitionRoutes, { ctx });
   await app.register(ledgerRoutes, { ctx });
+  await app.register(rewardRoutes, { ctx });
+  await app.register(voucherRoutes, { ctx });
   return app as unknown as FastifyInstance;
 }

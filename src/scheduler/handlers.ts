@@ -1,6 +1,8 @@
 import type { ServiceContext } from '../services/context.ts';
 import { ledgerJobs } from '../services/ledger/apply.ts';
 import { activateLotsHandler, expireLotsHandler, pendingTimeoutHandler, remindLotsHandler } from '../services/ledger/ledger-jobs.ts';
+import { activateVouchersHandler, expireVouchersHandler, redemptionTimeoutHandler, remindVouchersHandler } from '../services/rewards/voucher-jobs.ts';
+import { voucherJobs } from '../services/rewards/voucher-moments.ts';
 import { jobKinds as subscriptionJobs } from '../services/subscriptions/enrol.ts';
 import { anniversaryReminderHandler, monthAnniversaryHandler } from '../services/subscriptions/anniversaries.ts';
 import type { Scheduler } from './scheduler.ts';
@@ -13,4 +15,8 @@ export function registerJobHandlers(scheduler: Scheduler, ctx: ServiceContext): 
   scheduler.register(ledgerJobs.activateLots, activateLotsHandler(ctx));
   scheduler.register(ledgerJobs.remindLots, remindLotsHandler(ctx));
   scheduler.register(ledgerJobs.pendingTimeout, pendingTimeoutHandler(ctx));
+  scheduler.register(voucherJobs.activate, activateVouchersHandler(ctx));
+  scheduler.register(voucherJobs.expire, expireVouchersHandler(ctx));
+  scheduler.register(voucherJobs.remind, remindVouchersHandler(ctx));
+  scheduler.register(voucherJobs.redemptionTimeout, redemptionTimeoutHandler(ctx));
 }

@@ -1,0 +1,73 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHarness, type Harness } from '../support/harness.ts';
+import { closeReceivers, rewardsProgram } from './support.ts';
+
+let h: Harness;
+let p: Awaited<ReturnType<typeof rewardsProgram>>;
+beforeAll(async () => {
+  h = await startHarness({ start: '2026-03-01T09:00:00.000Z' });
+  p = await rewardsProgram(h);
+});
+afterAll(async () => {
+  await h?.close();
+  await closeReceivers();
+});
+
+describe('code pools', () => {
+  it('imports a large upload in batches, skipping codes the program has, and hands them out in upload order', async () => {
+    const reward = await p.reward({ codeSource: 'pool' });
+    const codes = Array.from({ length: 25_000 }, (_, i) => `BULK-${String(i).padStart(6, '0')}`);
+    const upload = await p.uploadCodes(reward.id, codes);
+    expect(upload.statusCode, upload.body).toBe(200);
+    expect(upload.json()).toEqual({ received: 25_000, added: 25_000, skipped: 0, codes: { total: 25_000, free: 25_000 } });
+    const again = await p.uploadCodes(reward.id, [...codes.slice(-2), 'BULK-LAST']);
+    expect(again.json()).toEqual({ received: 3, added: 1, skipped: 2, codes: { total: 25_001, free: 25_001 } });
+    const ada = await p.member('ada-codes@example.com');
+    expect((await p.assign(reward.id, ada.id)).json().code).toBe('BULK-000000');
+    expect((await p.assign(reward.id, ada.id)).json().code).toBe('BULK-000001');
+  }, 60_000);
+
+  it('refuses an upload with a bad line as a whole, naming each line; and uploads to a pattern reward or as JSON', async () => {
+    const reward = await p.reward({ codeSource: 'pool' });
+    const bad = await p.uploadCodes(reward.id, ['GOOD-1', 'has space', 'GOOD-2', 'x'.repeat(65)]);
+    expect(bad.statusCode).toBe(422);
+    expect(bad.json().errors.map((e: any) => e.field)).toEqual(['body.line.2', 'body.line.4']);
+    expect((await p.call('GET', `/v1/rewards/${reward.id}`)).json().codes).toEqual({ total: 0, free: 0 });
+    expect((await p.uploadCodes(reward.id, ['', '  '])).json()).toMatchObject({ status: 422, errors: [{ field: 'body' }] });
+
+    const patterned = await p.reward();
+    expect((await p.uploadCodes(patterned.id, ['P-1'])).json()).toMatchObject({ status: 409, errors: [{ field: '/codeSource' }] });
+    const json = await p.call('POST', `/v1/rewards/${reward.id}/codes`, { codes: ['A'] });
+    expect(json.statusCode).toBe(415);
+    const ghost = await p.uploadCodes('0197a000-0000-7000-8000-00000000dead', ['A']);
+    expect(ghost.statusCode).toBe(404);
+  });
+
+  it('keeps the code source fixed once vouchers were issued', async () => {
+    const reward = await p.reward();
+    const bea = await p.member('bea-codes@example.com');
+    await p.assign(reward.id, bea.id);
+    const change = await p.call('PATCH', `/v1/rewards/${reward.id}`, { codeSource: 'pool' });
+    expect(change.json()).toMatchObject({ status: 409, errors: [{ field: '/codeSource' }] });
+    await p.events();
+  });
+});
+
+describe('the API reference', () => {
+  it('documents every reward and voucher route with a summary', async () => {
+    const spec = (await h.call('GET', '/openapi.json', { key: '' })).json();
+    const routes: [string, string][] = [
+      ['/v1/rewards', 'post'], ['/v1/rewards', 'get'], ['/v1/rewards/{rewardId}', 'get'], ['/v1/rewards/{rewardId}', 'patch'],
+      ['/v1/rewards/{rewardId}/codes', 'post'], ['/v1/rewards/{rewardId}/purchase', 'post'], ['/v1/rewards/{rewardId}/assign', 'post'],
+      ['/v1/vouchers', 'get'], ['/v1/vouchers/{voucherId}', 'get'], ['/v1/members/{memberId}/vouchers', 'get'],
+      ['/v1/vouchers/validate', 'post'], ['/v1/vouchers/redeem', 'post'], ['/v1/vouchers/{voucherId}/redemption/complete', 'post'],
+      ['/v1/vouchers/{voucherId}/redemption/cancel', 'post'], ['/v1/vouchers/{voucherId}/revoke', 'post'],
+      ['/v1/vouchers/{voucherId}/cancel', 'post'], ['/v1/me/rewards', 'get'], ['/v1/me/rewards/{rewardId}/purchase', 'post'],
+      ['/v1/me/vouchers', 'get'],
+    ];
+    for (const [path, method] of routes) expect(spec.paths[path]?.[method]?.summary, `${method} ${path}`).toBeTruthy();
+    const create = spec.paths['/v1/rewards'].post.requestBody.content['application/json'].schema;
+    expect(create.required.sort()).toEqual(['name', 'type']);
+    expect(spec.paths['/v1/rewards/{rewardId}/purchase'].post.description).toContain('voucher_attribution_failed');
+  });
+});
