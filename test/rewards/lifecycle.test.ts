@@ -235,8 +235,14 @@ describe('member self-service', () => {
     for (const name of ['hidden', 'paris-only', 'tiered', 'withdrawn']) expect(names).not.toContain(name);
     expect(catalog.json().data.find((r: any) => r.id === shown.id)).toEqual(expect.objectContaining({ name: 'Lyon bag', cost: 100 }));
 
-    const bought = await h.call('POST', `/v1/me/rewards/${shown.id}/purchase`, { key: token, body: {} });
+    const buy = () => h.call('POST', `/v1/me/rewards/${shown.id}/purchase`, { key: token, body: {}, headers: { 'idempotency-key': 'tap-1' } });
+    const bought = await buy();
     expect(bought.statusCode, bought.body).toBe(201);
+    // A double tap with the same Idempotency-Key buys once: the same voucher, 100 units spent.
+    const again = await buy();
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.json().id).toBe(bought.json().id);
+    expect(await p.balanceOf(ivy.id)).toMatchObject({ available: 400 });
     expect(bought.json()).toMatchObject({ memberId: ivy.id, source: 'purchase', cost: 100 });
     const notMine = await h.call('POST', `/v1/me/rewards/${hidden.id}/purchase`, { key: token, body: {} });
     expect(notMine.statusCode).toBe(404);

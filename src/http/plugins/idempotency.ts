@@ -66,7 +66,9 @@ export const idempotencyPlugin = fp(async (app: FastifyInstance, options: { ctx:
       throw new Problem(400, 'invalid-request', 'Invalid request', 'Idempotency-Key must be 1 to 255 characters',
         [{ field: 'header.idempotency-key', message: 'must be 1 to 255 characters' }]);
     }
-    const scope = request.principal.kind === 'program' ? `program:${request.principal.programId}` : 'admin';
+    // A member session has no principal: its keys are the member's own.
+    const scope = request.memberId ? `member:${request.memberId}`
+      : request.principal.kind === 'program' ? `program:${request.principal.programId}` : 'admin';
     const key = createHash('sha256').update(presented).digest('hex');
     const secret = sealingKey(scope, presented);
     const hash = createHash('sha256')

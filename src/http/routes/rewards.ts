@@ -87,7 +87,7 @@ export const rewardRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = 
   }, async (request) => memberCatalog(ctx, request.programId, request.memberId, pageOf(request.query)));
 
   app.post('/v1/me/rewards/:rewardId/purchase', {
-    config: { auth: 'member' },
+    config: { auth: 'member', idempotent: true },
     schema: { tags: ['member self-service'], summary: 'The logged-in member buys a reward of their catalog', description: issueDescription,
       params: RewardParams, body: OwnPurchaseBody, response: { 201: Voucher, ...problemResponses, 429: problemResponses[400] } },
   }, async (request, reply) => reply.code(201).send(
