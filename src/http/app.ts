@@ -20,6 +20,8 @@ import { subscriptionRoutes } from './routes/subscriptions.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { programRoutes } from './routes/programs.ts';
 import { sandboxRoutes } from './routes/sandbox.ts';
+import { purchaseRoutes } from './routes/purchases.ts';
+import { campaignRoutes } from './routes/campaigns.ts';
 import { ProblemSchema } from './schemas/common.ts';
 
 registerAjvFormats();
@@ -77,5 +79,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(subscriptionRoutes, { ctx });
   await app.register(balanceDefinitionRoutes, { ctx });
   await app.register(ledgerRoutes, { ctx });
+  await app.register(purchaseRoutes, { ctx });
+  await app.register(campaignRoutes, { ctx });
   return app as unknown as FastifyInstance;
 }
