@@ -108,7 +108,7 @@ export function parseExpression(source: string, roots: ReadonlySet<string>): Nod
     if (!isOp(text)) throw new ExpressionError(peek().at, `expected "${text}" but found ${describe(peek())}`);
     p++;
   };
-  const describe = (t: Token) => (t.kind === 'end' ? 'the end of the expression' : `"${t.text}"`);
+  const describe = (t: Token) => (t.kind === 'end' ? 'end of expression' : `"${t.text}"`);
   let depth = 0;
 
   function expr(): Node {
