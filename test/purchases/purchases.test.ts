@@ -147,11 +147,36 @@ describe('returns', () => {
     // The member spends most of it; the rest of the sale comes back: only what remains is taken.
     expect((await p.debit(ada.id, 700)).statusCode).toBe(201);
     const rest = await p.giveBack(sale.json().documentNumber, 7500);
-    expect(rest.json().takeBacks).toEqual([expect.objectContaining({ due: 750, taken: 50, notTaken: 700 })]);
+    expect(rest.json().takeBacks).toEqual([expect.objectContaining({ due: 750, taken: 50, notTaken: 700, debt: 0 })]);
     expect(await p.balance(ada.id)).toMatchObject({ available: 0 });
     const more = await p.giveBack(sale.json().documentNumber, 1);
     expect(more.statusCode).toBe(422);
     expect(await p.check()).toEqual({ consistent: true, differences: [] });
+  });
+
+  it('leave a negative balance only where the definition allows it; the ledger still adds up', async () => {
+    const p = await purchaseProgram(h, { allowNegativeBalance: true });
+    expect(p.definition.allowNegativeBalance).toBe(true);
+    const ada = await p.register({ email: 'ada@example.com' });
+    await p.campaign({ name: '10 per euro', effects: [{ type: 'award_units', units: 10, perSpent: 100 }] });
+    const sale = await p.sell(1000, { email: 'ada@example.com' });
+    expect((await p.debit(ada.id, 80)).statusCode).toBe(201);
+    await p.events();
+    const back = await p.giveBack(sale.json().documentNumber, 1000);
+    expect(back.json().takeBacks).toEqual([expect.objectContaining({ due: 100, taken: 100, notTaken: 0, debt: 80 })]);
+    expect(await p.balance(ada.id)).toMatchObject({ available: -80 });
+    const events = await p.events();
+    expect(ofType(events, 'AvailablePointsAmountChanged')[0].data).toMatchObject({ amountChange: -100, availableAmount: -80 });
+    expect(await p.check()).toEqual({ consistent: true, differences: [] });
+    // Later units cover the debt first: spendable only beyond it.
+    expect((await p.credit(ada.id, 100)).statusCode).toBe(201);
+    expect(await p.balance(ada.id)).toMatchObject({ available: 20 });
+    expect((await p.debit(ada.id, 21)).statusCode).toBe(422);
+    expect((await p.debit(ada.id, 20)).statusCode).toBe(201);
+    expect(await p.check()).toEqual({ consistent: true, differences: [] });
+    const off = await p.call('PATCH', `/v1/balance-definitions/${p.definition.id}`, { allowNegativeBalance: false });
+    expect(off.statusCode, off.body).toBe(200);
+    expect(off.json().allowNegativeBalance).toBe(false);
   });
 
   it('take from the lot the sale earned first, then from other units; a pending lot too', async () => {

@@ -63,6 +63,7 @@ export const Purchase = Type.Object({
     due: Type.Integer({ description: "the award's share of the value returned" }),
     taken: Type.Integer({ description: 'units taken back' }),
     notTaken: Type.Integer({ description: 'units that could not be taken back (no longer in the balance)' }),
+    debt: Type.Integer({ description: 'units taken beyond what the balance held, leaving it negative (definitions with allowNegativeBalance)' }),
     debitTransactionId: Nullable(Uuid),
   }), { description: 'for a return assigned to a member: what it took back from the units its sale earned' }),
   source: Type.String(),

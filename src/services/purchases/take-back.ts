@@ -8,6 +8,7 @@ import * as lots from '../../storage/ledger/lots.ts';
 import * as transactions from '../../storage/ledger/transactions.ts';
 import type { PurchaseRow, TakeBack } from '../../storage/purchases/transactions.ts';
 import { returnsOf } from '../../storage/purchases/transactions.ts';
+import { addBalanceDebt } from '../../storage/purchases/debt.ts';
 import type { ProgramScope } from '../emit-context.ts';
 import { earliestExpiry, figuresOf } from '../ledger/apply.ts';
 import { emitBalanceChange } from '../ledger/balance-events.ts';
@@ -17,7 +18,8 @@ import { scopeOfTransaction } from '../ledger/transactions.ts';
  * A return takes back, from each award its sale earned, the award's share of the value returned
  * so far (less what earlier returns took): from the lot that award created first, then from the
  * member's other free units. What is no longer there (spent, blocked, expired) is not taken and
- * is reported as `notTaken`; the balance never goes below zero.
+ * is reported as `notTaken` — unless the definition allows a negative balance: then it is
+ * taken all the same, and the balance goes below zero (`debt`).
  */
 export async function takeBackForReturn(
   tx: Queryable, scope: ProgramScope, ret: PurchaseRow, sale: PurchaseRow, sourceEventId: string | null,
@@ -58,9 +60,12 @@ async function takeBack(tx: Queryable, scope: ProgramScope, creditId: string, du
     const free = others.reduce((n, l) => n + l.remaining - l.blocked, 0);
     allocations.push(...(allocate(others, Math.min(rest, free)) ?? []));
   }
-  const taken = allocations.reduce((n, a) => n + a.amount, 0);
+  const fromLots = allocations.reduce((n, a) => n + a.amount, 0);
+  // What the lots no longer hold makes the balance negative only where the definition allows it.
+  const debt = ls.definition.allowNegativeBalance ? due - fromLots : 0;
+  const taken = fromLots + debt;
   const outcome: TakeBack = {
-    creditTransactionId: creditId, balanceDefinitionId: ls.definition.id, due, taken, notTaken: due - taken, debitTransactionId: null,
+    creditTransactionId: creditId, balanceDefinitionId: ls.definition.id, due, taken, notTaken: due - taken, debt, debitTransactionId: null,
   };
   if (taken === 0) return outcome;
 
@@ -75,8 +80,9 @@ async function takeBack(tx: Queryable, scope: ProgramScope, creditId: string, du
   await lots.insertAllocations(tx, scope.program.id, debit.id, allocations);
   ls.balance.pending -= fromPending;
   ls.balance.available -= taken - fromPending;
-  ls.balance.spent += taken;
+  ls.balance.spent += fromLots;
   await saveFigures(tx, ls.balance, scope.emit.now);
+  if (debt > 0) await addBalanceDebt(tx, ls.balance.id, debt);
   await emitBalanceChange(tx, scope.emit, {
     member: ls.snapshot, definition: ls.definition, before, after: figuresOf(ls.balance), created: false, reason: 'campaign',
     transactionId: debit.id, transaction: { type: 'debit', value: taken }, earliestExpiry: await earliestExpiry(tx, ls.balance.id),

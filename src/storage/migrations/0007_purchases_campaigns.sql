@@ -67,3 +67,9 @@ CREATE TABLE campaign_runs (
 CREATE INDEX campaign_runs_campaign ON campaign_runs (campaign_id, applied_at);
 CREATE INDEX campaign_runs_member ON campaign_runs (campaign_id, member_id, applied_at);
 CREATE INDEX campaign_runs_purchase ON campaign_runs (purchase_transaction_id) WHERE purchase_transaction_id IS NOT NULL;
+
+-- A return may take back more than a balance holds when its definition allows it: the balance
+-- goes negative and `debt` keeps the units owed, so the figures still add up from the lots
+-- (available = free units of active lots − debt).
+ALTER TABLE balance_definitions ADD COLUMN allow_negative_balance boolean NOT NULL DEFAULT false;
+ALTER TABLE balances ADD COLUMN debt bigint NOT NULL DEFAULT 0 CHECK (debt >= 0);

@@ -20,6 +20,8 @@ export interface TakeBack {
   due: number;
   taken: number;
   notTaken: number;
+  /** Units taken beyond what the balance held (its definition allows a negative balance). */
+  debt: number;
   debitTransactionId: string | null;
 }
 
