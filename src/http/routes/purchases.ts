@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Problem } from '../../domain/problem.ts';
 import type { ServiceContext } from '../../services/context.ts';
+import { acceptBulkBodies, bulkBody, bulkBodyLimit } from '../bulk-body.ts';
 import { maxImportRows } from '../../services/ledger/imports.ts';
 import { importPurchases } from '../../services/purchases/imports.ts';
 import { getPurchase, listPurchases } from '../../services/purchases/queries.ts';
@@ -48,13 +48,11 @@ export const purchaseRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> 
     },
   }, async (request) => assignPurchase(ctx, request.programId, request.params.purchaseId, request.body.memberId));
 
-  // Bulk files arrive as text; each line is validated by the import itself.
-  app.addContentTypeParser(['application/x-ndjson', 'application/jsonl', 'text/csv'], { parseAs: 'string', bodyLimit: 64 * 1024 * 1024 },
-    (_request, body, done) => done(null, body));
+  acceptBulkBodies(app);
 
   app.post('/v1/purchases/imports', {
     config: { auth: 'program' },
-    bodyLimit: 64 * 1024 * 1024,
+    bodyLimit: bulkBodyLimit,
     schema: {
       tags,
       summary: `Import up to ${maxImportRows} purchase documents (JSON lines or CSV); good rows registered, bad ones reported by line; re-runs apply nothing twice`,
@@ -65,11 +63,7 @@ export const purchaseRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> 
       response: { 200: ImportReport, ...problemResponses },
     },
   }, async (request) => {
-    const type = request.headers['content-type'] ?? '';
-    if (typeof request.body !== 'string') {
-      throw new Problem(415, 'unsupported-media-type', 'Unsupported media type', 'send application/x-ndjson or text/csv',
-        [{ field: 'header.content-type', message: 'must be application/x-ndjson or text/csv' }]);
-    }
-    return importPurchases(ctx, request.programId, request.body, type.startsWith('text/csv') ? 'csv' : 'jsonl');
+    const { text, format } = bulkBody(request);
+    return importPurchases(ctx, request.programId, text, format);
   });
 };

@@ -1,8 +1,8 @@
 import { Compile } from 'typebox/compile';
 import { Type } from 'typebox';
-import { parseCsv, parseJsonLines, type ParsedRow } from '../../domain/imports/rows.ts';
+import { readImportRows } from '../../domain/imports/rows.ts';
 import { rowSchemaError } from '../../domain/imports/schema-errors.ts';
-import { Problem, invalidInput } from '../../domain/problem.ts';
+import { Problem } from '../../domain/problem.ts';
 import { importedRefs, isExternalRefTaken } from '../../storage/ledger/transactions.ts';
 import type { ServiceContext } from '../context.ts';
 import { programScope } from '../emit-context.ts';
@@ -46,9 +46,7 @@ export function rowProblem(error: unknown): { field: string | null; message: str
  * the transaction's external reference, so running the same file again applies nothing twice.
  */
 export async function importTransfers(ctx: ServiceContext, programId: string, body: string, format: 'jsonl' | 'csv') {
-  const parsed: ParsedRow[] = format === 'csv' ? parseCsv(body, new Set(['amount'])) : parseJsonLines(body);
-  if (parsed.length === 0) throw invalidInput('/body', 'holds no rows');
-  if (parsed.length > maxImportRows) throw invalidInput('/body', `holds ${parsed.length} rows; at most ${maxImportRows} per request`);
+  const parsed = readImportRows(body, format, new Set(['amount']), maxImportRows);
   const report: ImportReport = { rows: parsed.length, applied: 0, skipped: [], errors: [] };
   const valid: { line: number; row: Row }[] = [];
   const seen = new Set<string>();

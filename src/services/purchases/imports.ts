@@ -1,7 +1,6 @@
 import { Compile } from 'typebox/compile';
-import { parseCsv, parseJsonLines, type ParsedRow } from '../../domain/imports/rows.ts';
+import { readImportRows } from '../../domain/imports/rows.ts';
 import { rowSchemaError } from '../../domain/imports/schema-errors.ts';
-import { invalidInput } from '../../domain/problem.ts';
 import { PurchaseInput } from '../../domain/purchases/document.ts';
 import { registeredDocuments, isDocumentTaken } from '../../storage/purchases/transactions.ts';
 import type { ServiceContext } from '../context.ts';
@@ -37,9 +36,7 @@ function fromCsv(fields: Record<string, unknown>): Record<string, unknown> | str
  * reported by line. A document number registered already is skipped, so re-runs apply nothing twice.
  */
 export async function importPurchases(ctx: ServiceContext, programId: string, body: string, format: 'jsonl' | 'csv') {
-  const parsed: ParsedRow[] = format === 'csv' ? parseCsv(body, new Set(['grossTotal'])) : parseJsonLines(body);
-  if (parsed.length === 0) throw invalidInput('/body', 'holds no rows');
-  if (parsed.length > maxImportRows) throw invalidInput('/body', `holds ${parsed.length} rows; at most ${maxImportRows} per request`);
+  const parsed = readImportRows(body, format, new Set(['grossTotal']), maxImportRows);
   const report: ImportReport = { rows: parsed.length, applied: 0, skipped: [], errors: [] };
   const valid: { line: number; row: PurchaseInput }[] = [];
   const seen = new Set<string>();
