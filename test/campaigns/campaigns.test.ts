@@ -153,6 +153,15 @@ describe('limits, windows and simulation', () => {
     expect((await p.balance(ada.id)).available).toBe(10);
     expect((await p.balance(bob.id)).available).toBe(5);
     expect(await p.balance(cyd.id)).toBeUndefined();
+
+    // A run that gave nothing (its one effect refused) does not use up the limit.
+    const fee = await p.campaign({ name: 'one-off fee', trigger: { kind: 'custom_event', eventType: 'fee' },
+      effects: [{ type: 'deduct_units', units: 8 }], limits: { perMember: { count: 1, period: 'ever' } } });
+    const charge = async () => (await p.call('POST', `/v1/members/${bob.id}/custom-events`, { type: 'fee' })).json().campaigns;
+    expect(await charge()).toMatchObject([{ campaignId: fee.id, effects: [{ status: 'failed' }] }]);
+    await p.credit(bob.id, 10);
+    expect(await charge()).toMatchObject([{ effects: [{ status: 'applied', amount: 8 }] }]);
+    expect(await charge()).toEqual([]);
   });
 
   it('simulate shows what a purchase would produce and changes nothing', async () => {

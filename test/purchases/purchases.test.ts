@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeReceivers, ledgerSnapshot, names, ofType } from '../ledger/support.ts';
 import { startHarness, type Harness } from '../support/harness.ts';
+import { memberSpend } from '../../src/storage/purchases/spend.ts';
 import { purchaseProgram } from './support.ts';
 
 /** Purchase documents: registration, matching by the program's identifier priority, later assignment, returns, imports. */
@@ -206,6 +207,9 @@ describe('returns', () => {
     expect(names(await p.events()).filter((n) => n === 'TransactionAssignedToCustomer')).toHaveLength(2);
     expect((await p.call('GET', `/v1/purchases/${ret.json().id}`)).json()).toMatchObject({ memberId: ada.id, takeBacks: [{ due: 10, taken: 10 }] });
     expect(await p.balance(ada.id)).toMatchObject({ available: 30 });
+    // What tiers read: sales less returns, since a time.
+    expect(await memberSpend(h.db, p.program.id, ada.id, null)).toBe(3000n);
+    expect(await memberSpend(h.db, p.program.id, ada.id, new Date('2026-04-01T12:00:00Z'))).toBe(-1000n);
   });
 });
 

@@ -33,11 +33,15 @@ export async function insertRun(tx: Queryable, r: CampaignRunRow): Promise<void>
       JSON.stringify(r.effects), r.appliedAt]);
 }
 
-/** How many times a campaign applied since a time (or ever), for one member or for everyone. */
+/**
+ * How many times a campaign applied since a time (or ever), for one member or for everyone. A run
+ * whose every effect failed (e.g. refused by the ledger) gave nothing and does not count.
+ */
 export async function countRuns(tx: Queryable, campaignId: string, memberId: string | null, since: Date | null): Promise<number> {
   const [row] = await tx.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM campaign_runs
-     WHERE campaign_id = $1 AND ($2::uuid IS NULL OR member_id = $2) AND ($3::timestamptz IS NULL OR applied_at >= $3)`,
+     WHERE campaign_id = $1 AND ($2::uuid IS NULL OR member_id = $2) AND ($3::timestamptz IS NULL OR applied_at >= $3)
+       AND effects @> '[{"status": "applied"}]'`,
     [campaignId, memberId, since]);
   return row.n;
 }
