@@ -4,7 +4,16 @@ import { findMember, findMembersByIdentifier, type MemberRow } from '../../stora
 import type { IdentifierName } from '../../storage/programs.ts';
 import type { CustomerData, MatchedBy } from '../../storage/purchases/transactions.ts';
 import type { ProgramScope } from '../emit-context.ts';
-import { normaliseIdentifiers } from '../members/identifier-checks.ts';
+import { normalizePhone } from '../../domain/members/identifiers.ts';
+
+function phoneOrNothing(phone: string | undefined): string | undefined {
+  if (!phone) return undefined;
+  try {
+    return normalizePhone(phone);
+  } catch {
+    return undefined;
+  }
+}
 
 const matchedByName: Record<IdentifierName, MatchedBy> = { cardId: 'loyaltyCardNumber', phone: 'phone', email: 'email' };
 
@@ -22,12 +31,12 @@ export async function matchMember(
     if (!member) throw invalidInput('/customer/memberId', 'is not a member of this program');
     if (member.status === 'active') return { member, matchedBy: 'customerId' };
   }
-  let given;
-  try {
-    given = normaliseIdentifiers(customer);
-  } catch {
-    throw invalidInput('/customer/cardId', 'is blank');
-  }
+  // Customer data as the till captured it: a value that is not a valid identifier matches nobody.
+  const given: Partial<Record<IdentifierName, string>> = {
+    email: customer.email?.trim() || undefined,
+    phone: phoneOrNothing(customer.phone),
+    cardId: customer.cardId?.trim() || undefined,
+  };
   for (const name of scope.program.settings.members.matchingPriority) {
     const value = given[name];
     if (!value) continue;
