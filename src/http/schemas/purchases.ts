@@ -28,6 +28,8 @@ export const EffectOutcome = Type.Object({
   amount: Nullable(Type.Integer({ description: 'units awarded or deducted, in minor units' })),
   ledgerTransactionId: Nullable(Uuid),
   customAttribute: Nullable(Type.Object({ key: Type.String(), value: Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Null()]) })),
+  rewardId: Nullable(Uuid),
+  issuedRewardId: Nullable(Type.String({ format: 'uuid', description: 'the voucher a grant_reward effect issued' })),
   eventId: Nullable(Type.String({ description: 'the CampaignEffectWasApplied event' })),
 });
 

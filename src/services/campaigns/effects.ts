@@ -22,7 +22,8 @@ export interface EffectCause {
 
 const failed = (effect: PlannedEffect, reason: string): EffectOutcome => ({
   type: effect.type, status: 'failed', reason, balanceDefinitionId: 'balanceDefinitionId' in effect ? effect.balanceDefinitionId ?? null : null,
-  amount: effect.amount, ledgerTransactionId: null, customAttribute: null, eventId: null,
+  amount: effect.amount, ledgerTransactionId: null, customAttribute: null, rewardId: effect.type === 'grant_reward' ? effect.rewardId : null,
+  issuedRewardId: null, eventId: null,
 });
 
 /**
@@ -50,7 +51,7 @@ export async function applyEffect(tx: Queryable, scope: ProgramScope, cause: Eff
     });
     return {
       type: effect.type, status: 'applied', reason: null, balanceDefinitionId: ls.definition.id, amount: result.amount,
-      ledgerTransactionId: result.id, customAttribute: null, eventId: event.id,
+      ledgerTransactionId: result.id, customAttribute: null, rewardId: null, issuedRewardId: null, eventId: event.id,
     };
   }
   if (effect.type === 'set_custom_attribute') {
@@ -68,7 +69,7 @@ export async function applyEffect(tx: Queryable, scope: ProgramScope, cause: Eff
     const event = await emitApplied(tx, scope, cause, memberSnapshot(next, subscription), effect.type, { customAttribute });
     return {
       type: effect.type, status: 'applied', reason: null, balanceDefinitionId: null, amount: null, ledgerTransactionId: null,
-      customAttribute, eventId: event.id,
+      customAttribute, rewardId: null, issuedRewardId: null, eventId: event.id,
     };
   }
   // Refused when the campaign is saved until the rewards feature is wired in (see README).

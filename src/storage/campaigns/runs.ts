@@ -9,6 +9,9 @@ export interface EffectOutcome {
   amount: number | null;
   ledgerTransactionId: string | null;
   customAttribute: { key: string; value: string | number | boolean | null } | null;
+  rewardId: string | null;
+  /** The voucher a grant_reward effect issued. */
+  issuedRewardId: string | null;
   eventId: string | null;
 }
 
