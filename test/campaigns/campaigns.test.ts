@@ -162,6 +162,11 @@ describe('limits, windows and simulation', () => {
     await p.credit(bob.id, 10);
     expect(await charge()).toMatchObject([{ effects: [{ status: 'applied', amount: 8 }] }]);
     expect(await charge()).toEqual([]);
+
+    // Concurrent triggers cannot overrun a total limit.
+    const last = await p.campaign({ name: 'first come', effects: [{ type: 'award_units', units: 1 }], limits: { total: { count: 1, period: 'ever' } } });
+    const racing = await Promise.all(['ada', 'bob', 'cyd'].map((name) => p.sell(100, { email: `${name}@example.com` })));
+    expect(racing.flatMap((r) => r.json().campaigns).filter((c: any) => c.campaignId === last.id)).toHaveLength(1);
   });
 
   it('simulate shows what a purchase would produce and changes nothing', async () => {

@@ -55,6 +55,18 @@ describe('registering and matching documents', () => {
     expect(listed.map((d) => d.grossTotal)).toEqual([700, 100]);
     const ofAda = await p.all(`/v1/purchases?memberId=${ada.id}`);
     expect(ofAda.map((d) => d.id)).toEqual([byPhone.json().id, byId.json().id]);
+
+    // Another program sees none of it, and cannot match this program's members.
+    const other = await h.newProgram('Other Club');
+    const as = (method: string, url: string, body?: unknown) => h.call(method, url, { key: other.key, body });
+    expect((await as('GET', `/v1/purchases/${byPhone.json().id}`)).statusCode).toBe(404);
+    expect((await as('POST', `/v1/purchases/${anonymous.json().id}/assign`, { memberId: ada.id })).statusCode).toBe(404);
+    expect((await as('GET', '/v1/purchases')).json().data).toEqual([]);
+    const foreign = await as('POST', '/v1/purchases', { documentNumber: 'X-1', purchasedAt: '2026-04-01T09:00:00Z', currency: 'EUR', grossTotal: 1,
+      customer: { phone: '+33612345678', cardId: 'CARD-ADA' } });
+    expect(foreign.json()).toMatchObject({ memberId: null });
+    expect((await as('POST', '/v1/purchases', { documentNumber: 'X-2', purchasedAt: '2026-04-01T09:00:00Z', currency: 'EUR', grossTotal: 1,
+      customer: { memberId: ada.id } })).statusCode).toBe(422);
   });
 
   it('assigns an anonymous document later (matchedBy manual), then runs its campaigns', async () => {
