@@ -38,6 +38,7 @@ describe('saving campaigns', () => {
     expect((await save({ trigger: { kind: 'registration' } })).json().errors[0].field).toBe('/effects/0/perSpent');
     expect((await save({ effects: [perEuro(1, { multipliers: [{ factor: 2 }] })] })).json().errors[0].field).toBe('/effects/0/multipliers/0');
     expect((await save({ startsAt: '2026-05-01T00:00:00Z', endsAt: '2026-04-01T00:00:00Z' })).json().errors[0].field).toBe('/endsAt');
+    expect((await save({ effects: [{ type: 'set_custom_attribute', name: 'EMAIL', value: 'x' }] })).json().errors[0].field).toBe('/effects/0/name');
     expect((await save({ effects: [{ type: 'award_units', units: 0 }] })).statusCode).toBe(400);
     expect((await save({ trigger: { kind: 'sometimes' } })).statusCode).toBe(400);
     expect(await p.all('/v1/campaigns')).toEqual([]);

@@ -1,6 +1,6 @@
 import { checkCampaign, type Campaign, type CampaignEffect, type CampaignLimits, type CampaignTarget, type CampaignTrigger } from '../../domain/campaigns/campaign.ts';
 import { uuidv7 } from '../../domain/ids.ts';
-import { invalidInput, notFound } from '../../domain/problem.ts';
+import { Problem, invalidInput, notFound } from '../../domain/problem.ts';
 import type { PurchaseInput } from '../../domain/purchases/document.ts';
 import { readDocument } from '../../domain/purchases/document.ts';
 import type { Queryable } from '../../storage/db.ts';
@@ -10,6 +10,7 @@ import { toPage, type PageRequest } from '../../storage/pagination.ts';
 import type { ServiceContext } from '../context.ts';
 import { programScope, type ProgramScope } from '../emit-context.ts';
 import { loadDefinition } from '../ledger/ledger-scope.ts';
+import { checkAttributeNames } from '../members/identifier-checks.ts';
 import { matchMember } from '../purchases/match.ts';
 import { planCampaigns, planView, runCampaigns } from './run.ts';
 
@@ -64,6 +65,14 @@ async function fromInput(tx: Queryable, scope: ProgramScope, input: CampaignInpu
   for (const [i, effect] of campaign.effects.entries()) {
     if (effect.type === 'award_units' || effect.type === 'deduct_units') {
       await loadDefinition(tx, scope.program.id, effect.balanceDefinitionId, `/effects/${i}/balanceDefinitionId`);
+    }
+    if (effect.type === 'set_custom_attribute') {
+      try {
+        checkAttributeNames({ [effect.name]: effect.value });
+      } catch (error) {
+        if (error instanceof Problem) throw invalidInput(`/effects/${i}/name`, error.errors[0].message);
+        throw error;
+      }
     }
   }
   return campaign;
