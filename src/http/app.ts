@@ -22,6 +22,8 @@ import { programRoutes } from './routes/programs.ts';
 import { rewardRoutes } from './routes/rewards.ts';
 import { voucherRoutes } from './routes/vouchers.ts';
 import { sandboxRoutes } from './routes/sandbox.ts';
+import { purchaseRoutes } from './routes/purchases.ts';
+import { campaignRoutes } from './routes/campaigns.ts';
 import { ProblemSchema } from './schemas/common.ts';
 
 registerAjvFormats();
@@ -79,6 +81,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(subscriptionRoutes, { ctx });
   await app.register(balanceDefinitionRoutes, { ctx });
   await app.register(ledgerRoutes, { ctx });
+  await app.register(purchaseRoutes, { ctx });
+  await app.register(campaignRoutes, { ctx });
   await app.register(rewardRoutes, { ctx });
   await app.register(voucherRoutes, { ctx });
   return app as unknown as FastifyInstance;

@@ -88,6 +88,7 @@ describe('creating and reading balance definitions', () => {
       pendingDays: 0,
       velocityLimits: [],
       reminderDaysBefore: null,
+      allowNegativeBalance: false,
       isDefault: true,
       createdAt: '2026-03-01T09:00:00.000Z',
       updatedAt: '2026-03-01T09:00:00.000Z',

@@ -1,3 +1,5 @@
+import { invalidInput } from '../problem.ts';
+
 /**
  * Parsing of bulk files: JSON lines (one object per line) or CSV with a header row
  * (RFC 4180 quoting). Each row keeps its line number so problems can be reported by line.
@@ -76,4 +78,12 @@ export function parseCsv(text: string, numericColumns: ReadonlySet<string>): Par
     });
     return { line, fields, error: null };
   });
+}
+
+/** The rows of a bulk file, refused as a whole when it holds none or more than `maxRows`. */
+export function readImportRows(text: string, format: 'jsonl' | 'csv', numericColumns: ReadonlySet<string>, maxRows: number): ParsedRow[] {
+  const parsed = format === 'csv' ? parseCsv(text, numericColumns) : parseJsonLines(text);
+  if (parsed.length === 0) throw invalidInput('/body', 'holds no rows');
+  if (parsed.length > maxRows) throw invalidInput('/body', `holds ${parsed.length} rows; at most ${maxRows} per request`);
+  return parsed;
 }

@@ -39,6 +39,7 @@ export interface DefinitionInput {
   pendingDays?: number;
   velocityLimits?: VelocityLimit[];
   reminderDaysBefore?: number | null;
+  allowNegativeBalance?: boolean;
 }
 
 export interface DefinitionCreate extends DefinitionInput {
@@ -232,6 +233,7 @@ export function applyDefinitionInput(base: BalanceDefinition, input: DefinitionI
   if (input.velocityLimits !== undefined) next.velocityLimits = checkVelocityLimits(input.velocityLimits, issues) ?? base.velocityLimits;
   const reminder = input.reminderDaysBefore;
   if (reminder === null || (reminder !== undefined && issues.whole(reminder, '/reminderDaysBefore', 0, 365))) next.reminderDaysBefore = reminder;
+  if (input.allowNegativeBalance !== undefined) next.allowNegativeBalance = input.allowNegativeBalance;
 
   // Checked on the result, so a PATCH of one bound is held against the other's current value.
   if (next.minimum !== null && next.maximum !== null && next.minimum >= next.maximum) {
@@ -264,6 +266,7 @@ export function newDefinition(input: DefinitionCreate, at: { id: string; program
     pendingDays: 0,
     velocityLimits: [],
     reminderDaysBefore: null,
+    allowNegativeBalance: false,
     isDefault: false,
     createdAt: at.now,
     updatedAt: at.now,

@@ -40,6 +40,8 @@ export interface BalanceDefinition {
   velocityLimits: VelocityLimit[];
   /** Days before a lot expires that reminders fire; null: the program's expiring-notifications setting. */
   reminderDaysBefore: number | null;
+  /** A return may take back more than the balance holds, leaving it negative (the debt stays until units cover it). */
+  allowNegativeBalance: boolean;
   isDefault: boolean;
   createdAt: Date;
   updatedAt: Date;

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { Problem } from '../../domain/problem.ts';
 import type { ServiceContext } from '../../services/context.ts';
+import { acceptBulkBodies, bulkBody, bulkBodyLimit } from '../bulk-body.ts';
 import * as balances from '../../services/ledger/balances.ts';
 import { blockUnits, unblockUnits } from '../../services/ledger/blocks.ts';
 import { activateLotNow, expireLotNow } from '../../services/ledger/ledger-jobs.ts';
@@ -90,13 +90,11 @@ export const ledgerRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = 
     schema: { tags, summary: 'Make a pending lot available now', params: LotParams, response: { 200: Lot, ...problemResponses } },
   }, async (request) => activateLotNow(ctx, request.programId, request.params.lotId, 'admin'));
 
-  // Bulk files arrive as text; each line is validated by the import itself.
-  app.addContentTypeParser(['application/x-ndjson', 'application/jsonl', 'text/csv'], { parseAs: 'string', bodyLimit: 64 * 1024 * 1024 },
-    (_request, body, done) => done(null, body));
+  acceptBulkBodies(app);
 
   app.post('/v1/ledger/imports', {
     config: { auth: 'program' },
-    bodyLimit: 64 * 1024 * 1024,
+    bodyLimit: bulkBodyLimit,
     schema: {
       tags,
       summary: `Import up to ${maxImportRows} unit transfers (JSON lines or CSV); good rows applied, bad ones reported by line; re-runs apply nothing twice`,
@@ -112,13 +110,8 @@ export const ledgerRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = 
       },
     },
   }, async (request) => {
-    const type = request.headers['content-type'] ?? '';
-    const format = type.startsWith('text/csv') ? 'csv' : 'jsonl';
-    if (typeof request.body !== 'string') {
-      throw new Problem(415, 'unsupported-media-type', 'Unsupported media type', 'send application/x-ndjson or text/csv',
-        [{ field: 'header.content-type', message: 'must be application/x-ndjson or text/csv' }]);
-    }
-    return importTransfers(ctx, request.programId, request.body, format);
+    const { text, format } = bulkBody(request);
+    return importTransfers(ctx, request.programId, text, format);
   });
 
   app.get('/v1/members/:memberId/balances', {

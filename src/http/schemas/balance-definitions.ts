@@ -64,6 +64,8 @@ const fields = {
   velocityLimits: Type.Array(VelocityLimit, { description: 'up to 20, no two on the same direction, measure, period and window' }),
   reminderDaysBefore: Nullable(Type.Integer({
     description: 'days before a lot expires that reminders fire, 0 to 365; null: the program\'s expiringNotifications.unitsDaysBefore' })),
+  allowNegativeBalance: Type.Boolean({
+    description: 'true: a purchase return may take back more units than the balance holds, leaving it negative; default false: it takes what remains' }),
 };
 
 const optionalFields = {
@@ -82,6 +84,7 @@ const optionalFields = {
   pendingDays: Type.Optional(fields.pendingDays),
   velocityLimits: Type.Optional(fields.velocityLimits),
   reminderDaysBefore: Type.Optional(fields.reminderDaysBefore),
+  allowNegativeBalance: Type.Optional(fields.allowNegativeBalance),
 };
 
 export const DefinitionCreate = Type.Object(
@@ -115,6 +118,7 @@ export const BalanceDefinition = Type.Object({
   pendingDays: Type.Integer(),
   velocityLimits: Type.Array(VelocityLimit),
   reminderDaysBefore: Nullable(Type.Integer()),
+  allowNegativeBalance: Type.Boolean(),
   isDefault: Type.Boolean({ description: 'the definition used when a transaction names none; exactly one per program' }),
   createdAt: DateTime,
   updatedAt: DateTime,

@@ -32,6 +32,7 @@ export function definitionView(d: BalanceDefinition) {
     pendingDays: d.pendingDays,
     velocityLimits: d.velocityLimits,
     reminderDaysBefore: d.reminderDaysBefore,
+    allowNegativeBalance: d.allowNegativeBalance,
     isDefault: d.isDefault,
     createdAt: d.createdAt.toISOString(),
     updatedAt: d.updatedAt.toISOString(),

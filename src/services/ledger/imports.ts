@@ -1,7 +1,8 @@
 import { Compile } from 'typebox/compile';
 import { Type } from 'typebox';
-import { parseCsv, parseJsonLines, type ParsedRow } from '../../domain/imports/rows.ts';
-import { Problem, invalidInput } from '../../domain/problem.ts';
+import { readImportRows } from '../../domain/imports/rows.ts';
+import { rowSchemaError } from '../../domain/imports/schema-errors.ts';
+import { Problem } from '../../domain/problem.ts';
 import { importedRefs, isExternalRefTaken } from '../../storage/ledger/transactions.ts';
 import type { ServiceContext } from '../context.ts';
 import { programScope } from '../emit-context.ts';
@@ -34,7 +35,7 @@ export interface ImportReport {
   errors: { line: number; field: string | null; message: string }[];
 }
 
-function rowProblem(error: unknown): { field: string | null; message: string } {
+export function rowProblem(error: unknown): { field: string | null; message: string } {
   if (error instanceof Problem) return { field: error.errors[0]?.field ?? null, message: error.errors[0]?.message ?? error.message };
   throw error;
 }
@@ -45,9 +46,7 @@ function rowProblem(error: unknown): { field: string | null; message: string } {
  * the transaction's external reference, so running the same file again applies nothing twice.
  */
 export async function importTransfers(ctx: ServiceContext, programId: string, body: string, format: 'jsonl' | 'csv') {
-  const parsed: ParsedRow[] = format === 'csv' ? parseCsv(body, new Set(['amount'])) : parseJsonLines(body);
-  if (parsed.length === 0) throw invalidInput('/body', 'holds no rows');
-  if (parsed.length > maxImportRows) throw invalidInput('/body', `holds ${parsed.length} rows; at most ${maxImportRows} per request`);
+  const parsed = readImportRows(body, format, new Set(['amount']), maxImportRows);
   const report: ImportReport = { rows: parsed.length, applied: 0, skipped: [], errors: [] };
   const valid: { line: number; row: Row }[] = [];
   const seen = new Set<string>();
@@ -57,13 +56,8 @@ export async function importTransfers(ctx: ServiceContext, programId: string, bo
       continue;
     }
     if (!checkRow.Check(fields)) {
-      const first = [...checkRow.Errors(fields)][0];
-      const field = first.keyword === 'required' ? `/${(first.params as { requiredProperties: string[] }).requiredProperties[0]}` : first.instancePath || null;
-      const message = first.keyword === 'required' ? 'is required'
-        : first.schemaPath === '#/additionalProperties' ? 'is not a known field (ref, memberId, loyaltySubscriptionId, balanceDefinitionId, kind, amount, comment)'
-          : first.keyword === 'enum' ? `must be one of ${(first.params as { allowedValues: string[] }).allowedValues.join(', ')}`
-            : first.message;
-      report.errors.push({ line, field, message });
+      const known = ['ref', 'memberId', 'loyaltySubscriptionId', 'balanceDefinitionId', 'kind', 'amount', 'comment'];
+      report.errors.push({ line, ...rowSchemaError([...checkRow.Errors(fields)][0], known) });
       continue;
     }
     const row = fields as Row;
@@ -122,13 +116,13 @@ async function importChunk(ctx: ServiceContext, programId: string, chunk: { line
   return outcome;
 }
 
-const isDeadlock = (error: unknown) => ['40P01', '40001'].includes((error as { code?: string })?.code ?? '');
+export const isDeadlock = (error: unknown) => ['40P01', '40001'].includes((error as { code?: string })?.code ?? '');
 
 /**
  * Rows of an import lock balances in file order, so two imports (or an import and a sweep) may
  * deadlock; PostgreSQL then aborts one of them. The aborted chunk has changed nothing and is run again.
  */
-async function withDeadlockRetry<T>(work: () => Promise<T>, attempts = 5): Promise<T> {
+export async function withDeadlockRetry<T>(work: () => Promise<T>, attempts = 5): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await work();

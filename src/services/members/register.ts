@@ -8,6 +8,7 @@ import * as members from '../../storage/members.ts';
 import type { AttributeValue, MemberRow } from '../../storage/members.ts';
 import type { ServiceContext } from '../context.ts';
 import { programScope, type ProgramScope } from '../emit-context.ts';
+import { runCampaigns } from '../campaigns/run.ts';
 import { enrolInTransaction } from '../subscriptions/enrol.ts';
 import { checkAttributeNames, checkBirthDate, checkIdentifiers, newCardId, normaliseIdentifiers } from './identifier-checks.ts';
 import { loadMember, requireStatus } from './load-member.ts';
@@ -91,7 +92,7 @@ export async function registerMember(ctx: ServiceContext, programId: string, inp
       updatedAt: scope.now,
     });
 
-    await emitEvent(tx, scope.emit, 'CustomerRegistered', memberSnapshot(member, null), { active: !withCode });
+    const registered = await emitEvent(tx, scope.emit, 'CustomerRegistered', memberSnapshot(member, null), { active: !withCode });
     if (withCode) {
       const code = await issueActivationCode(tx, scope, member);
       await emitEvent(tx, scope.emit, 'CustomerWasRegisteredWithoutActivation', memberSnapshot(member, null), {
@@ -107,7 +108,9 @@ export async function registerMember(ctx: ServiceContext, programId: string, inp
       loyaltySubscriptionId: input.loyaltySubscriptionId,
       createdAt,
     });
-    return memberView(member, subscription);
+    const applied = await runCampaigns(tx, scope, { kind: 'registration', memberId: member.id, sourceEventId: registered.id });
+    // A campaign may have set custom attributes: answer with the member as they now are.
+    return memberView(applied.length > 0 ? (await members.findMember(tx, programId, member.id))! : member, subscription);
   });
 }
 
@@ -184,7 +187,9 @@ export async function activateMember(
     const active: MemberRow = { ...member, status: 'active', activatedAt: scope.now, updatedAt: scope.now };
     await members.saveMember(tx, active);
     const subscription = await enrolInTransaction(tx, scope, active, { loyaltySubscriptionId: enrolment.loyaltySubscriptionId, createdAt });
-    return { kind: 'activated', member: memberView(active, subscription) } as const;
+    const applied = await runCampaigns(tx, scope, { kind: 'registration', memberId: active.id, sourceEventId: null });
+    const now = applied.length > 0 ? (await members.findMember(tx, programId, active.id))! : active;
+    return { kind: 'activated', member: memberView(now, subscription) } as const;
   });
   if (outcome.kind === 'wrong') throw wrongCode(outcome.left);
   return outcome.member;

@@ -17,7 +17,7 @@ export async function findBalanceDifferences(tx: Queryable, programId: string | 
     `WITH computed AS (
        SELECT b.id,
          b.available, b.pending, b.blocked, b.spent, b.expired, b.earned,
-         coalesce(sum(l.remaining - l.blocked) FILTER (WHERE l.status = 'active'), 0)::bigint AS c_available,
+         coalesce(sum(l.remaining - l.blocked) FILTER (WHERE l.status = 'active'), 0)::bigint - b.debt AS c_available,
          coalesce(sum(l.remaining) FILTER (WHERE l.status = 'pending'), 0)::bigint AS c_pending,
          coalesce(sum(l.blocked), 0)::bigint AS c_blocked,
          coalesce(sum(l.amount - l.remaining - l.expired) FILTER (WHERE l.status <> 'cancelled'), 0)::bigint AS c_spent,

@@ -6,20 +6,21 @@ const columns = `d.id, d.program_id AS "programId", d.name, d.unit, d.decimals, 
   d.maximum_strategy AS "maximumStrategy", d.credit_cap AS "creditCap", d.debit_cap AS "debitCap",
   d.credit_rounding AS "creditRounding", d.debit_rounding AS "debitRounding", d.expiry, d.pending_days AS "pendingDays",
   d.velocity_limits AS "velocityLimits", d.reminder_days_before AS "reminderDaysBefore", d.is_default AS "isDefault",
+  d.allow_negative_balance AS "allowNegativeBalance",
   d.created_at AS "createdAt", d.updated_at AS "updatedAt"`;
 
 const values = (d: BalanceDefinition) => [
   d.id, d.programId, d.name, d.unit, d.decimals, JSON.stringify(d.metadata), d.minimum, d.maximum, d.maximumStrategy,
   d.creditCap, d.debitCap, JSON.stringify(d.creditRounding), JSON.stringify(d.debitRounding), JSON.stringify(d.expiry),
-  d.pendingDays, JSON.stringify(d.velocityLimits), d.reminderDaysBefore, d.isDefault, d.createdAt, d.updatedAt,
+  d.pendingDays, JSON.stringify(d.velocityLimits), d.reminderDaysBefore, d.isDefault, d.createdAt, d.updatedAt, d.allowNegativeBalance,
 ];
 
 export async function insertDefinition(tx: Queryable, d: BalanceDefinition): Promise<void> {
   await tx.query(
     `INSERT INTO balance_definitions (id, program_id, name, unit, decimals, metadata, minimum, maximum, maximum_strategy,
        credit_cap, debit_cap, credit_rounding, debit_rounding, expiry, pending_days, velocity_limits, reminder_days_before,
-       is_default, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
+       is_default, created_at, updated_at, allow_negative_balance)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
     values(d),
   );
 }
@@ -28,7 +29,8 @@ export async function saveDefinition(tx: Queryable, d: BalanceDefinition): Promi
   await tx.query(
     `UPDATE balance_definitions SET name = $3, unit = $4, decimals = $5, metadata = $6, minimum = $7, maximum = $8,
        maximum_strategy = $9, credit_cap = $10, debit_cap = $11, credit_rounding = $12, debit_rounding = $13, expiry = $14,
-       pending_days = $15, velocity_limits = $16, reminder_days_before = $17, is_default = $18, updated_at = $20
+       pending_days = $15, velocity_limits = $16, reminder_days_before = $17, is_default = $18, updated_at = $20,
+       allow_negative_balance = $21
      WHERE program_id = $2 AND id = $1 AND created_at = $19`,
     values(d),
   );

@@ -1,0 +1,227 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeReceivers, ledgerSnapshot, names, ofType } from '../ledger/support.ts';
+import { purchaseProgram } from '../purchases/support.ts';
+import { startHarness, type Harness } from '../support/harness.ts';
+
+/** Campaigns: saving and checking them, each trigger and effect, limits, order, simulation, and a full story. */
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ start: '2026-04-01T10:00:00.000Z', sandbox: true });
+});
+afterAll(async () => {
+  await h?.close();
+  await closeReceivers();
+});
+
+const perEuro = (units: number, extra: Record<string, unknown> = {}) => ({ type: 'award_units', units, perSpent: 100, ...extra });
+
+describe('saving campaigns', () => {
+  it('refuses malformed conditions with the position, features not available yet, and unknown definitions', async () => {
+    const p = await purchaseProgram(h);
+    const save = (body: Record<string, unknown>) => p.call('POST', '/v1/campaigns', { name: 'c', trigger: { kind: 'purchase' }, effects: [perEuro(1)], ...body });
+    const bad = await save({ condition: 'transaction.grossValue >= 10 and' });
+    expect(bad.statusCode).toBe(422);
+    expect(bad.json()).toMatchObject({ type: '/problems/invalid-condition', errors: [{ field: '/condition', message: 'at position 32: unexpected end of expression' }] });
+    expect((await save({ condition: 'system.exit(1)' })).json().errors[0].message).toBe('at position 0: unknown name "system" (known: transaction, member, event, tierChange, item)');
+
+    const tier = await save({ target: { kind: 'tier', tierIds: ['01900000-0000-7000-8000-000000000000'] } });
+    expect(tier.statusCode).toBe(422);
+    expect(tier.json()).toMatchObject({ type: '/problems/feature-not-available', errors: [{ field: '/target/kind' }] });
+    const reward = await save({ effects: [{ type: 'grant_reward', rewardId: '01900000-0000-7000-8000-000000000000' }] });
+    expect(reward.statusCode).toBe(422);
+    expect(reward.json()).toMatchObject({ type: '/problems/feature-not-available', errors: [{ field: '/effects/0/type' }] });
+
+    const unknownDefinition = await save({ effects: [perEuro(1, { balanceDefinitionId: '01900000-0000-7000-8000-000000000000' })] });
+    expect(unknownDefinition.statusCode).toBe(404);
+    expect(unknownDefinition.json().errors[0].field).toBe('/effects/0/balanceDefinitionId');
+    expect((await save({ trigger: { kind: 'registration' } })).json().errors[0].field).toBe('/effects/0/perSpent');
+    expect((await save({ effects: [perEuro(1, { multipliers: [{ factor: 2 }] })] })).json().errors[0].field).toBe('/effects/0/multipliers/0');
+    expect((await save({ startsAt: '2026-05-01T00:00:00Z', endsAt: '2026-04-01T00:00:00Z' })).json().errors[0].field).toBe('/endsAt');
+    expect((await save({ effects: [{ type: 'set_custom_attribute', name: 'EMAIL', value: 'x' }] })).json().errors[0].field).toBe('/effects/0/name');
+    expect((await save({ effects: [{ type: 'award_units', units: 0 }] })).statusCode).toBe(400);
+    expect((await save({ trigger: { kind: 'sometimes' } })).statusCode).toBe(400);
+    expect(await p.all('/v1/campaigns')).toEqual([]);
+
+    const created = await save({ name: 'Spring', condition: 'transaction.grossValue >= 1000', limits: { perMember: { count: 1, period: 'day' } } });
+    expect(created.statusCode, created.body).toBe(201);
+    expect(created.json()).toMatchObject({ name: 'Spring', active: true, target: { kind: 'all' }, stopFurther: false, position: 0 });
+    const replaced = await p.call('PUT', `/v1/campaigns/${created.json().id}`, { name: 'Spring 2', trigger: { kind: 'purchase' }, effects: [perEuro(2)], active: false });
+    expect(replaced.statusCode, replaced.body).toBe(200);
+    expect((await p.call('GET', `/v1/campaigns/${created.json().id}`)).json()).toMatchObject({ name: 'Spring 2', active: false, condition: null, limits: {} });
+    expect((await p.call('PUT', `/v1/campaigns/${created.json().id}`, { name: 'x', trigger: { kind: 'purchase' }, effects: [perEuro(1)], condition: '1 +' })).statusCode).toBe(422);
+  });
+});
+
+describe('effects', () => {
+  it("award into a chosen definition with its pending and expiry rules; deduct; set a custom attribute", async () => {
+    const p = await purchaseProgram(h);
+    const cashback = await p.define({ name: 'Cashback', unit: 'EUR', decimals: 2, pendingDays: 14, expiry: { kind: 'duration', amount: 1, unit: 'year', alignment: 'none' } });
+    const ada = await p.register({ email: 'ada@example.com' });
+    await p.campaign({ name: '2% cashback', position: 1, effects: [{ type: 'award_units', balanceDefinitionId: cashback.id, units: 2, perSpent: 100 }] });
+    await p.campaign({ name: 'Big basket', position: 2, condition: 'transaction.grossValue >= 5000',
+      effects: [{ type: 'set_custom_attribute', name: 'bigSpender', value: true }, { type: 'deduct_units', units: 10 }] });
+    await p.credit(ada.id, 15);
+    await p.events();
+
+    const sale = await p.sell(6000, { email: 'ada@example.com' });
+    expect(sale.statusCode, sale.body).toBe(201);
+    expect(sale.json().campaigns.map((c: any) => [c.campaignName, c.effects.map((e: any) => [e.type, e.status, e.amount])])).toEqual([
+      ['2% cashback', [['award_units', 'applied', 120]]],
+      ['Big basket', [['set_custom_attribute', 'applied', null], ['deduct_units', 'applied', 10]]],
+    ]);
+    const events = await p.events();
+    expect(names(events)).toEqual([
+      'TransactionRegistered', 'TransactionAssignedToCustomer',
+      'WalletBalanceUpdated', 'CampaignEffectWasApplied', // cashback pending: no available change yet
+      'CustomerUpdated', 'CampaignEffectWasApplied',
+      'AvailablePointsAmountChanged', 'WalletBalanceUpdated', 'balance_value_updated', 'CampaignEffectWasApplied',
+    ]);
+    const applied = ofType(events, 'CampaignEffectWasApplied').map((e) => e.data);
+    expect(applied[0]).toMatchObject({ effectType: 'award_units', amount: 120, walletType: { id: cashback.id, unit: 'EUR' }, customAttribute: null,
+      rewardId: null, issuedRewardId: null, transactionId: sale.json().id });
+    expect(applied[1]).toMatchObject({ effectType: 'set_custom_attribute', amount: null, walletType: null, customAttribute: { key: 'bigSpender', value: true } });
+    expect(applied[2]).toMatchObject({ effectType: 'deduct_units', amount: 10 });
+    expect(events[4].data.changedFields).toEqual(['customAttributes.bigSpender']);
+    expect(events[2].data).toMatchObject({ pendingUnits: 120, reason: 'campaign' });
+    expect(events[6].data).toMatchObject({ amountChange: -10, reason: 'campaign' });
+    expect((await p.call('GET', `/v1/members/${ada.id}`)).json().customAttributes).toEqual({ bigSpender: true });
+    const lots = await p.all(`/v1/balances/${(await p.balanceOf(ada.id, cashback.id)).id}/lots`);
+    expect(lots).toMatchObject([{ amount: 120, status: 'pending', availableFrom: '2026-04-15T10:00:00.000Z', expiresAt: '2027-04-15T10:00:00.000Z' }]);
+
+    // Not enough units to deduct: refused by the ledger (its event), recorded as failed; the rest goes on.
+    const second = await p.sell(5000, { email: 'ada@example.com' });
+    expect(second.json().campaigns[1].effects).toMatchObject([
+      { type: 'set_custom_attribute', status: 'applied' }, { type: 'deduct_units', status: 'failed', amount: 10 }]);
+    const refused = await p.events();
+    expect(names(refused)).toContain('balance_transaction_unauthorized');
+    expect(names(refused)).not.toContain('CustomerUpdated'); // the attribute already had that value
+    expect(ofType(refused, 'CampaignEffectWasApplied')).toHaveLength(2);
+    expect(await p.check()).toEqual({ consistent: true, differences: [] });
+  });
+
+  it('targets members by custom attribute, runs in position order, and stops further campaigns', async () => {
+    const p = await purchaseProgram(h);
+    const ada = await p.register({ email: 'ada@example.com', customAttributes: { club: 'gold' } });
+    await p.register({ email: 'bob@example.com', customAttributes: { club: 'silver' } });
+    await p.campaign({ name: 'third', position: 3, effects: [{ type: 'award_units', units: 1 }] });
+    await p.campaign({ name: 'gold only, stops', position: 2, stopFurther: true, target: { kind: 'custom_attribute', name: 'club', value: 'gold' },
+      effects: [{ type: 'award_units', units: 100 }] });
+    await p.campaign({ name: 'first', position: 1, condition: "any(transaction.items, item.category == 'tea')", effects: [{ type: 'award_units', units: 10 }] });
+    const tea = [{ sku: 'T1', grossValue: 500, category: 'tea' }];
+    expect((await p.sell(500, { email: 'ada@example.com' }, { items: tea })).json().campaigns.map((c: any) => c.campaignName)).toEqual(['first', 'gold only, stops']);
+    expect((await p.sell(500, { email: 'bob@example.com' }, { items: tea })).json().campaigns.map((c: any) => c.campaignName)).toEqual(['first', 'third']);
+    expect((await p.sell(500, { email: 'bob@example.com' })).json().campaigns.map((c: any) => c.campaignName)).toEqual(['third']);
+    expect(await p.balance(ada.id)).toMatchObject({ available: 110 });
+  });
+
+  it('custom events run the campaigns of their type, with the body in conditions', async () => {
+    const p = await purchaseProgram(h);
+    const ada = await p.register({ email: 'ada@example.com' });
+    await p.campaign({ name: 'review', trigger: { kind: 'custom_event', eventType: 'review_posted' }, condition: 'event.body.stars >= 4',
+      effects: [{ type: 'award_units', units: 50 }] });
+    await p.events();
+    const low = await p.call('POST', `/v1/members/${ada.id}/custom-events`, { type: 'review_posted', body: { stars: 2 } });
+    expect(low.statusCode, low.body).toBe(200);
+    expect(low.json().campaigns).toEqual([]);
+    const other = await p.call('POST', `/v1/members/${ada.id}/custom-events`, { type: 'newsletter', body: { stars: 5 } });
+    expect(other.json().campaigns).toEqual([]);
+    const high = await p.call('POST', `/v1/members/${ada.id}/custom-events`, { type: 'review_posted', body: { stars: 5 } });
+    expect(high.json().campaigns[0].effects[0]).toMatchObject({ status: 'applied', amount: 50 });
+    const events = await p.events();
+    expect(ofType(events, 'CampaignEffectWasApplied')[0].data).toMatchObject({ transactionId: null, amount: 50 });
+    expect(ofType(events, 'balance_value_updated')[0].source_event_id).toBeNull();
+    expect((await p.call('POST', '/v1/members/01900000-0000-7000-8000-000000000000/custom-events', { type: 'x' })).statusCode).toBe(404);
+  });
+});
+
+describe('limits, windows and simulation', () => {
+  it('per member and in total, per calendar period; outside the active window nothing applies', async () => {
+    const p = await purchaseProgram(h);
+    const ada = await p.register({ email: 'ada@example.com' });
+    const bob = await p.register({ email: 'bob@example.com' });
+    const cyd = await p.register({ email: 'cyd@example.com' });
+    await p.campaign({ name: 'once a day, three ever', effects: [{ type: 'award_units', units: 5 }],
+      limits: { perMember: { count: 1, period: 'day' }, total: { count: 3, period: 'ever' } } });
+    await p.campaign({ name: 'not yet', startsAt: '2026-06-01T00:00:00Z', effects: [{ type: 'award_units', units: 1000 }] });
+    const applied = async (email: string) => (await p.sell(100, { email })).json().campaigns.length;
+    expect(await applied('ada@example.com')).toBe(1);
+    expect(await applied('ada@example.com')).toBe(0); // per member per day reached
+    expect(await applied('bob@example.com')).toBe(1);
+    await p.advance({ by: 'P1D' });
+    expect(await applied('ada@example.com')).toBe(1); // a new day
+    expect(await applied('cyd@example.com')).toBe(0); // three in total reached
+    expect((await p.balance(ada.id)).available).toBe(10);
+    expect((await p.balance(bob.id)).available).toBe(5);
+    expect(await p.balance(cyd.id)).toBeUndefined();
+
+    // A run that gave nothing (its one effect refused) does not use up the limit.
+    const fee = await p.campaign({ name: 'one-off fee', trigger: { kind: 'custom_event', eventType: 'fee' },
+      effects: [{ type: 'deduct_units', units: 8 }], limits: { perMember: { count: 1, period: 'ever' } } });
+    const charge = async () => (await p.call('POST', `/v1/members/${bob.id}/custom-events`, { type: 'fee' })).json().campaigns;
+    expect(await charge()).toMatchObject([{ campaignId: fee.id, effects: [{ status: 'failed' }] }]);
+    await p.credit(bob.id, 10);
+    expect(await charge()).toMatchObject([{ effects: [{ status: 'applied', amount: 8 }] }]);
+    expect(await charge()).toEqual([]);
+
+    // Concurrent triggers cannot overrun a total limit.
+    const last = await p.campaign({ name: 'first come', effects: [{ type: 'award_units', units: 1 }], limits: { total: { count: 1, period: 'ever' } } });
+    const racing = await Promise.all(['ada', 'bob', 'cyd'].map((name) => p.sell(100, { email: `${name}@example.com` })));
+    expect(racing.flatMap((r) => r.json().campaigns).filter((c: any) => c.campaignId === last.id)).toHaveLength(1);
+  });
+
+  it('simulate shows what a purchase would produce and changes nothing', async () => {
+    const p = await purchaseProgram(h);
+    await p.register({ email: 'ada@example.com', cardId: 'ADA' });
+    const c = await p.campaign({ name: 'double tea', effects: [perEuro(10, { multipliers: [{ sku: 'TEA', factor: 2 }] })] });
+    await p.events();
+    const before = await ledgerSnapshot(h.db);
+    const body = { documentNumber: 'SIM-1', purchasedAt: '2026-04-01T09:00:00Z', currency: 'EUR', grossTotal: 3000, customer: { cardId: 'ADA' },
+      items: [{ sku: 'TEA', grossValue: 1000 }, { sku: 'CUP', grossValue: 2000 }] };
+    const simulated = await p.call('POST', '/v1/campaigns/simulate', body);
+    expect(simulated.statusCode, simulated.body).toBe(200);
+    expect(simulated.json()).toMatchObject({ matchedBy: 'loyaltyCardNumber', campaigns: [{ campaignId: c.id, effects: [{ type: 'award_units', amount: 400 }] }] });
+    expect((await p.call('POST', '/v1/campaigns/simulate', { ...body, customer: { cardId: 'NOBODY' } })).json()).toEqual({ memberId: null, matchedBy: null, campaigns: [] });
+    expect(await ledgerSnapshot(h.db)).toEqual(before);
+    expect(await p.events()).toEqual([]);
+    // The real thing gives what the simulation said.
+    expect((await p.call('POST', '/v1/purchases', body)).json().campaigns[0].effects[0].amount).toBe(400);
+  });
+});
+
+describe('a full story', () => {
+  it('registration bonus, points per euro, a SKU multiplier, a return', async () => {
+    const p = await purchaseProgram(h);
+    await p.campaign({ name: 'Welcome', trigger: { kind: 'registration' }, effects: [{ type: 'award_units', units: 100 }, { type: 'set_custom_attribute', name: 'welcomed', value: true }] });
+    await p.campaign({ name: '1 point per euro, coffee x3', effects: [perEuro(1, { multipliers: [{ sku: 'COFFEE', factor: 3 }] })] });
+    await p.campaign({ name: 'Welcomed members: 50 on a first big basket', condition: 'member.customAttributes.welcomed and transaction.grossValue >= 10000',
+      limits: { perMember: { count: 1, period: 'ever' } }, effects: [{ type: 'award_units', units: 50 }] });
+
+    const ada = await p.register({ email: 'ada@example.com', phone: '+33611111111' });
+    expect(ada.customAttributes).toEqual({ welcomed: true });
+    const welcome = await p.events();
+    expect(names(welcome)).toEqual(['CustomerRegistered', 'subscription_created', 'AvailablePointsAmountChanged', 'WalletBalanceUpdated',
+      'balance_value_updated', 'CampaignEffectWasApplied', 'CustomerUpdated', 'CampaignEffectWasApplied']);
+    expect(welcome[4].source_event_id).toBe(welcome[0].event_id ?? (await h.db.query(
+      `SELECT id FROM events WHERE program_id = $1 AND type = 'CustomerRegistered'`, [p.program.id]))[0].id);
+    expect(welcome[5].data).toMatchObject({ campaignName: 'Welcome', amount: 100, transactionId: null });
+    expect(await p.balance(ada.id)).toMatchObject({ available: 100 });
+
+    // 120.00 EUR with 20.00 of coffee counted three times: 160 points, plus the big-basket bonus.
+    const first = await p.sell(12_000, { phone: '+33611111111' }, { items: [{ sku: 'COFFEE', grossValue: 2000, quantity: 2 }, { sku: 'CAKE', grossValue: 10_000 }] });
+    expect(first.json().campaigns.map((c: any) => c.effects[0].amount)).toEqual([160, 50]);
+    const second = await p.sell(10_050, { phone: '+33611111111' });
+    expect(second.json().campaigns.map((c: any) => c.effects[0].amount)).toEqual([100]); // the bonus only once
+    expect(await p.balance(ada.id)).toMatchObject({ available: 410 });
+
+    // Half of the first purchase comes back: half of each award it earned is taken back.
+    await p.events();
+    const back = await p.giveBack(first.json().documentNumber, 6000);
+    expect(back.json().takeBacks.map((t: any) => [t.due, t.taken, t.notTaken])).toEqual([[80, 80, 0], [25, 25, 0]]);
+    expect(await p.balance(ada.id)).toMatchObject({ available: 305 });
+    const events = await p.events();
+    expect(ofType(events, 'AvailablePointsAmountChanged').map((e) => e.data.amountChange)).toEqual([-80, -25]);
+    expect(ofType(events, 'CampaignEffectWasApplied')).toEqual([]);
+    expect(await p.check()).toEqual({ consistent: true, differences: [] });
+  });
+});
