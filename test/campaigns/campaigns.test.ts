@@ -29,8 +29,8 @@ describe('saving campaigns', () => {
     expect(tier.statusCode).toBe(422);
     expect(tier.json()).toMatchObject({ type: '/problems/feature-not-available', errors: [{ field: '/target/kind' }] });
     const reward = await save({ effects: [{ type: 'grant_reward', rewardId: '01900000-0000-7000-8000-000000000000' }] });
-    expect(reward.statusCode).toBe(422);
-    expect(reward.json()).toMatchObject({ type: '/problems/feature-not-available', errors: [{ field: '/effects/0/type' }] });
+    expect(reward.statusCode).toBe(404);
+    expect(reward.json()).toMatchObject({ errors: [{ field: '/effects/0/rewardId' }] });
 
     const unknownDefinition = await save({ effects: [perEuro(1, { balanceDefinitionId: '01900000-0000-7000-8000-000000000000' })] });
     expect(unknownDefinition.statusCode).toBe(404);
@@ -98,6 +98,41 @@ describe('effects', () => {
     expect(names(refused)).not.toContain('CustomerUpdated'); // the attribute already had that value
     expect(ofType(refused, 'CampaignEffectWasApplied')).toHaveLength(2);
     expect(await p.check()).toEqual({ consistent: true, differences: [] });
+  });
+
+  it('grants a reward: a free voucher (CustomerBoughtReward, voucher_created) then CampaignEffectWasApplied; when it cannot be issued, voucher_attribution_failed and a failed outcome', async () => {
+    const p = await purchaseProgram(h);
+    const ada = await p.register({ email: 'ada-reward@example.com' });
+    const created = await p.call('POST', '/v1/rewards', { name: 'Welcome mug', type: 'material', cost: 50, balanceDefinitionId: p.definition.id, limits: { total: 1 } });
+    expect(created.statusCode, created.body).toBe(201);
+    const mug = created.json();
+    await p.campaign({ name: 'Mug for a basket', condition: 'transaction.grossValue >= 3000', effects: [{ type: 'grant_reward', rewardId: mug.id }] });
+    await p.events();
+
+    const sale = await p.sell(3000, { email: 'ada-reward@example.com' });
+    expect(sale.statusCode, sale.body).toBe(201);
+    const [outcome] = sale.json().campaigns[0].effects;
+    expect(outcome).toMatchObject({ type: 'grant_reward', status: 'applied', rewardId: mug.id, issuedRewardId: expect.any(String) });
+    const events = await p.events();
+    expect(names(events)).toEqual([
+      'TransactionRegistered', 'TransactionAssignedToCustomer', 'CustomerBoughtReward', 'voucher_created', 'CampaignEffectWasApplied',
+    ]);
+    expect(ofType(events, 'CampaignEffectWasApplied')[0].data).toMatchObject({
+      effectType: 'grant_reward', rewardId: mug.id, rewardName: 'Welcome mug', issuedRewardId: outcome.issuedRewardId, transactionId: sale.json().id });
+    const voucher = (await p.call('GET', `/v1/vouchers/${outcome.issuedRewardId}`)).json();
+    expect(voucher).toMatchObject({ memberId: ada.id, source: 'campaign', cost: 0, status: 'active' });
+    expect(ofType(events, 'voucher_created')[0]).toMatchObject({ source_event_id: ofType(events, 'TransactionAssignedToCustomer')[0].data.eventId });
+
+    // The reward's only unit is gone: the next grant fails with its reason; the sale stands.
+    const again = await p.sell(3000, { email: 'ada-reward@example.com' });
+    expect(again.statusCode, again.body).toBe(201);
+    expect(again.json().campaigns[0].effects[0]).toMatchObject({ type: 'grant_reward', status: 'failed', issuedRewardId: null, reason: expect.any(String) });
+    const refused = await p.events();
+    expect(names(refused)).toEqual(['TransactionRegistered', 'TransactionAssignedToCustomer', 'voucher_attribution_failed']);
+    expect(ofType(refused, 'voucher_attribution_failed')[0]).toMatchObject({ voucher_offer_id: mug.id });
+    expect(ofType(refused, 'voucher_attribution_failed')[0].rejection_error)
+      .toBe(again.json().campaigns[0].effects[0].reason);
+    expect((await p.call('GET', `/v1/members/${ada.id}/vouchers`)).json().data).toHaveLength(1);
   });
 
   it('targets members by custom attribute, runs in position order, and stops further campaigns', async () => {

@@ -75,7 +75,6 @@ export function checkCampaign(c: Pick<Campaign, 'trigger' | 'target' | 'conditio
   if (c.target.kind === 'tier') throw notAvailable('/target/kind', 'targeting a tier');
   if (c.effects.length === 0) throw invalidInput('/effects', 'must hold at least one effect');
   c.effects.forEach((effect, i) => {
-    if (effect.type === 'grant_reward') throw notAvailable(`/effects/${i}/type`, 'granting a reward');
     if (effect.type === 'award_units' && effect.perSpent !== undefined && c.trigger.kind !== 'purchase') {
       throw invalidInput(`/effects/${i}/perSpent`, 'units per amount spent need a purchase trigger');
     }

@@ -9,6 +9,8 @@ import type { ProgramScope } from '../emit-context.ts';
 import { openBalance } from '../ledger/ledger-scope.ts';
 import { LedgerRefusal, createInScope } from '../ledger/transactions.ts';
 import { memberSnapshot } from '../members/member-views.ts';
+import { holderOf } from '../rewards/holder.ts';
+import { issueVoucherInTransaction } from '../rewards/issue-voucher.ts';
 
 /** An effect with what it will do worked out (units computed), before it is applied. */
 export type PlannedEffect = CampaignEffect & { amount: number | null };
@@ -72,8 +74,20 @@ export async function applyEffect(tx: Queryable, scope: ProgramScope, cause: Eff
       customAttribute, rewardId: null, issuedRewardId: null, eventId: event.id,
     };
   }
-  // Refused when the campaign is saved until the rewards feature is wired in (see README).
-  return failed(effect, 'granting a reward is not available yet');
+  // A granted reward is free; when it cannot be issued, voucher_attribution_failed has fired.
+  const issued = await issueVoucherInTransaction(tx, scope, {
+    rewardId: effect.rewardId, memberId: cause.memberId, source: 'campaign',
+    sourceEventId: cause.sourceEventId, campaignId: cause.campaign.id,
+  });
+  if (!issued.ok) return failed(effect, issued.reason);
+  const holder = (await holderOf(tx, scope.program.id, cause.memberId))!;
+  const event = await emitApplied(tx, scope, cause, holder.snapshot, effect.type, {
+    rewardId: effect.rewardId, rewardName: issued.voucher.rewardName ?? null, issuedRewardId: issued.voucher.id,
+  });
+  return {
+    type: effect.type, status: 'applied', reason: null, balanceDefinitionId: null, amount: null, ledgerTransactionId: null,
+    customAttribute: null, rewardId: effect.rewardId, issuedRewardId: issued.voucher.id, eventId: event.id,
+  };
 }
 
 async function emitApplied(

@@ -6,6 +6,7 @@ import { readDocument } from '../../domain/purchases/document.ts';
 import type { Queryable } from '../../storage/db.ts';
 import * as campaigns from '../../storage/campaigns/campaigns.ts';
 import { findMember } from '../../storage/members.ts';
+import { findReward } from '../../storage/rewards/rewards.ts';
 import { toPage, type PageRequest } from '../../storage/pagination.ts';
 import type { ServiceContext } from '../context.ts';
 import { programScope, type ProgramScope } from '../emit-context.ts';
@@ -65,6 +66,10 @@ async function fromInput(tx: Queryable, scope: ProgramScope, input: CampaignInpu
   for (const [i, effect] of campaign.effects.entries()) {
     if (effect.type === 'award_units' || effect.type === 'deduct_units') {
       await loadDefinition(tx, scope.program.id, effect.balanceDefinitionId, `/effects/${i}/balanceDefinitionId`);
+    }
+    if (effect.type === 'grant_reward' && !(await findReward(tx, scope.program.id, effect.rewardId))) {
+      throw new Problem(404, 'not-found', 'Not found', `reward ${effect.rewardId} does not exist`,
+        [{ field: `/effects/${i}/rewardId`, message: 'is not a reward of this program' }]);
     }
     if (effect.type === 'set_custom_attribute') {
       try {
