@@ -20,6 +20,7 @@ import { subscriptionRoutes } from './routes/subscriptions.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { programRoutes } from './routes/programs.ts';
 import { sandboxRoutes } from './routes/sandbox.ts';
+import { tierRoutes } from './routes/tiers.ts';
 import { ProblemSchema } from './schemas/common.ts';
 
 registerAjvFormats();
@@ -77,5 +78,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(subscriptionRoutes, { ctx });
   await app.register(balanceDefinitionRoutes, { ctx });
   await app.register(ledgerRoutes, { ctx });
+  await app.register(tierRoutes, { ctx });
   return app as unknown as FastifyInstance;
 }

@@ -3,6 +3,9 @@ import { ledgerJobs } from '../services/ledger/apply.ts';
 import { activateLotsHandler, expireLotsHandler, pendingTimeoutHandler, remindLotsHandler } from '../services/ledger/ledger-jobs.ts';
 import { jobKinds as subscriptionJobs } from '../services/subscriptions/enrol.ts';
 import { anniversaryReminderHandler, monthAnniversaryHandler } from '../services/subscriptions/anniversaries.ts';
+import { tierJobs } from '../services/tiers/change.ts';
+import { recalculateProgramHandler } from '../services/tiers/program-recalculation.ts';
+import { tierMomentsHandler } from '../services/tiers/tier-jobs.ts';
 import type { Scheduler } from './scheduler.ts';
 
 /** Every kind of due work the product knows, wired to the service that does it. */
@@ -13,4 +16,6 @@ export function registerJobHandlers(scheduler: Scheduler, ctx: ServiceContext): 
   scheduler.register(ledgerJobs.activateLots, activateLotsHandler(ctx));
   scheduler.register(ledgerJobs.remindLots, remindLotsHandler(ctx));
   scheduler.register(ledgerJobs.pendingTimeout, pendingTimeoutHandler(ctx));
+  scheduler.register(tierJobs.due, tierMomentsHandler(ctx));
+  scheduler.register(tierJobs.recalculateProgram, recalculateProgramHandler(ctx));
 }
