@@ -72,6 +72,26 @@ describe('manual tiers', () => {
   });
 });
 
+describe('re-enrolment', () => {
+  it('starts again from the entry tier', async () => {
+    const p = await tierProgram(h);
+    const medal = await p.group({ name: 'Medal' }, [['Bronze', []], ['Gold', [{ kind: 'monthsSinceJoining', minimum: 60 }]]]);
+    const member = await p.member();
+    await p.ok('PUT', `/v1/members/${member.id}/tiers/${medal.id}`, { tierId: medal.tiers[1].id });
+    await p.ok('POST', `/v1/subscriptions/${member.subscription.loyaltySubscriptionId}/revoke`);
+    await p.events();
+    // Revoked: the tier is kept, its calendar stops at its next moment.
+    await p.advance({ by: 'P40D' });
+    expect((await p.events()).map(nameOf)).toEqual([]);
+    expect(await p.tiers(member.id)).toMatchObject([{ tierName: 'Gold', manual: true }]);
+    await p.ok('POST', `/v1/members/${member.id}/subscription`, {}, 201);
+    const events = await p.events();
+    expect(events.map(nameOf)).toEqual(['subscription_created', 'CustomerLevelChanged', 'tier_association_updated']);
+    expect(levelChanges(events)).toEqual([{ to: 'Bronze', from: 'Gold', direction: 'down', manual: false }]);
+    expect(await p.tiers(member.id)).toMatchObject([{ tierName: 'Bronze', manual: false }]);
+  });
+});
+
 describe('program recalculation', () => {
   it('gives every enrolled member their tier in batches, with progress, one run at a time', async () => {
     const p = await tierProgram(h);

@@ -136,3 +136,32 @@ describe('real-time tiers', () => {
     expect(await p.tiers(member.id)).toMatchObject([{ tierName: 'Gold', nextRecalculationAt: '2027-12-31T23:00:00.000Z' }]);
   });
 });
+
+describe('the API reference', () => {
+  it('documents every tier route with a summary and its schemas', async () => {
+    const spec = (await h.call('GET', '/openapi.json', { key: '' })).json();
+    const routes: Record<string, string[]> = {
+      '/v1/tier-groups': ['get', 'post'],
+      '/v1/tier-groups/{groupId}': ['get', 'patch'],
+      '/v1/tier-groups/{groupId}/tiers': ['post'],
+      '/v1/tier-groups/{groupId}/tiers/{tierId}': ['patch'],
+      '/v1/members/{memberId}/tiers': ['get'],
+      '/v1/members/{memberId}/tiers/{groupId}': ['put'],
+      '/v1/members/{memberId}/tiers/{groupId}/manual': ['delete'],
+      '/v1/tier-recalculations': ['post'],
+      '/v1/tier-recalculations/{recalculationId}': ['get'],
+    };
+    for (const [path, methods] of Object.entries(routes)) {
+      expect(Object.keys(spec.paths[path] ?? {}).sort(), path).toEqual(methods);
+      for (const method of methods) {
+        expect(spec.paths[path][method].summary, `${method} ${path}`).toBeTruthy();
+        expect(spec.paths[path][method].tags).toEqual(['tiers']);
+      }
+    }
+    const tier = spec.paths['/v1/tier-groups/{groupId}/tiers'].post.requestBody.content['application/json'].schema;
+    expect(tier.required.sort()).toEqual(['name', 'order']);
+    expect(tier.properties.conditions.items.properties.kind.enum).toEqual(['availableUnits', 'earnedUnits', 'totalSpend', 'monthsSinceJoining']);
+    const group = spec.paths['/v1/tier-groups'].post.requestBody.content['application/json'].schema;
+    expect(group.properties.downgradeStrategy.properties.kind.enum).toContain('tier_anniversary');
+  });
+});

@@ -6,7 +6,7 @@ import { findMember, type MemberRow } from '../../storage/members.ts';
 import { findMemberSubscription, type SubscriptionRow } from '../../storage/subscriptions.ts';
 import { memberTiers } from '../../storage/tiers/member-tiers.ts';
 import type { ProgramScope } from '../emit-context.ts';
-import { changeTier, holderOf, isResettingUnits, type TierHolder } from './change.ts';
+import { changeTier, holderOf, isResettingUnits, momentsOf, saveMemberTier, type TierHolder } from './change.ts';
 import { gatherStanding } from './standing.ts';
 import { groupsWithTiers, realtimeGroups, type GroupWithTiers } from './tier-catalog.ts';
 
@@ -97,9 +97,19 @@ export async function assignEntryTiers(
   tx: Queryable, scope: ProgramScope, member: MemberRow, subscription: SubscriptionRow, sourceEventId: string,
 ): Promise<void> {
   const groups = await groupsWithTiers(tx, scope.program.id);
+  if (groups.length === 0) return;
   const holder = holderOf(member, subscription);
+  // A member enrolling again (after a revocation) starts again from the entry tier.
+  const previous = await memberTiers(tx, scope.program.id, member.id, true);
   for (const { group, tiers } of groups) {
     const entry = tiers.find((t) => t.isDefault);
-    if (entry) await changeTier(tx, scope, holder, group, tiers, undefined, { to: entry, manualRow: false, byAdmin: false, sourceEventId });
+    const current = previous.find((r) => r.groupId === group.id);
+    if (!entry) continue;
+    if (current?.tierId === entry.id) {
+      const row = { manual: false, attributedAt: scope.now };
+      await saveMemberTier(tx, scope, { ...current, ...row, ...momentsOf(scope, group, row, subscription.createdAt), updatedAt: scope.emit.now });
+    } else {
+      await changeTier(tx, scope, holder, group, tiers, current, { to: entry, manualRow: false, byAdmin: false, sourceEventId });
+    }
   }
 }
