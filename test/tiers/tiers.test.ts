@@ -137,6 +137,25 @@ describe('real-time tiers', () => {
   });
 });
 
+describe('earned units since a date', () => {
+  it('count only the credits completed since then', async () => {
+    const p = await tierProgram(h);
+    const since = '2026-03-10T00:00:00.000Z';
+    await p.group({ name: 'Season', downgradeStrategy: { kind: 'realtime' } }, [
+      ['Member', []], ['Star', [{ kind: 'earnedUnits', balanceDefinitionId: p.points, minimum: 500, since }]],
+    ]);
+    const member = await p.member();
+    await p.move(member.id, 'credit', 400);
+    await p.advance({ to: since });
+    await p.move(member.id, 'credit', 300);
+    // 700 earned in all, 300 since the date; spending does not take earned units back.
+    await p.move(member.id, 'debit', 650);
+    expect(levelChanges(await p.events())).toEqual([]);
+    await p.move(member.id, 'credit', 200);
+    expect(levelChanges(await p.events())).toEqual([{ to: 'Star', from: 'Member', direction: 'up', manual: false }]);
+  });
+});
+
 describe('the API reference', () => {
   it('documents every tier route with a summary and its schemas', async () => {
     const spec = (await h.call('GET', '/openapi.json', { key: '' })).json();
