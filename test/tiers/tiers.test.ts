@@ -145,6 +145,7 @@ describe('earned units since a date', () => {
       ['Member', []], ['Star', [{ kind: 'earnedUnits', balanceDefinitionId: p.points, minimum: 500, since }]],
     ]);
     const member = await p.member();
+    expect(levelChanges(await p.events())).toEqual([{ to: 'Member', from: null, direction: 'up', manual: false }]);
     await p.move(member.id, 'credit', 400);
     await p.advance({ to: since });
     await p.move(member.id, 'credit', 300);
