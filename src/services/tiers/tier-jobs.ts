@@ -23,7 +23,7 @@ interface Due {
   entry: GroupWithTiers;
 }
 
-const without = (row: MemberTier, changes: Partial<MemberTier>, scope: ProgramScope): MemberTier =>
+const changed = (row: MemberTier, changes: Partial<MemberTier>, scope: ProgramScope): MemberTier =>
   ({ ...row, ...changes, updatedAt: scope.emit.now });
 
 /** tier_association_month_anniversary, and every twelfth month tier_association_year_anniversary; then the next month. */
@@ -33,7 +33,7 @@ async function monthAnniversaryDue({ tx, scope, row, holder, entry }: Due) {
   const fields = { created_at: row.attributedAt.toISOString(), loyalty_program: scope.emit.program, tier: tierRef(tier), tier_group: groupRef(entry.group) };
   await emitEvent(tx, scope.emit, 'tier_association_month_anniversary', holder.snapshot, fields);
   if (months % 12 === 0) await emitEvent(tx, scope.emit, 'tier_association_year_anniversary', holder.snapshot, fields);
-  await saveMemberTier(tx, scope, without(row, { monthAnniversaryAt: monthAnniversary(row.attributedAt, scope.program.timezone, months + 1) }, scope));
+  await saveMemberTier(tx, scope, changed(row, { monthAnniversaryAt: monthAnniversary(row.attributedAt, scope.program.timezone, months + 1) }, scope));
 }
 
 /** tier_anniversary_reminder N days before the tier's yearly anniversary; then next year's. */
@@ -51,7 +51,7 @@ async function tierReminderDue({ tx, scope, row, holder, entry }: Due) {
     tier_group: groupRef(entry.group),
   });
   const next = days > 0 ? anniversaryReminderAt(row.attributedAt, timezone, due.years + 1, days) : null;
-  await saveMemberTier(tx, scope, without(row, { tierReminderAt: next }, scope));
+  await saveMemberTier(tx, scope, changed(row, { tierReminderAt: next }, scope));
 }
 
 /** LevelWillExpire N days before a recalculation that may take the member's tier down (above the default, not manual). */
@@ -63,7 +63,7 @@ async function reviewReminderDue({ tx, scope, row, holder, entry }: Due) {
       recalculatesAt: row.reviewAt.toISOString(), daysBefore: scope.program.settings.expiringNotifications.tiersDaysBefore,
     });
   }
-  await upsertMemberTier(tx, without(row, { reviewReminderAt: null }, scope));
+  await upsertMemberTier(tx, changed(row, { reviewReminderAt: null }, scope));
 }
 
 /** A scheduled recalculation: moves the member as the strategies due at this moment allow, then schedules the next. */
@@ -71,7 +71,7 @@ async function reviewDue({ tx, scope, row, holder, entry }: Due) {
   const occasion = { kind: 'moment' as const, at: row.reviewAt!, joinedAt: holder.subscription.createdAt, attributedAt: row.attributedAt };
   if (await recalculateGroup(tx, scope, holder, entry, row, occasion, null)) return;
   const { reviewAt, reviewReminderAt } = momentsOf(scope, entry.group, row, holder.subscription.createdAt);
-  await saveMemberTier(tx, scope, without(row, { reviewAt, reviewReminderAt }, scope));
+  await saveMemberTier(tx, scope, changed(row, { reviewAt, reviewReminderAt }, scope));
 }
 
 /** In the order they happen at one moment: anniversaries and reminders of the tier held, then the recalculation. */
@@ -84,7 +84,7 @@ const handlers: Array<[DueKind, (due: Due) => Promise<void>]> = [
 
 /** A member tier whose subscription was revoked keeps its tier but has no more moments. */
 const retired = (row: MemberTier, scope: ProgramScope) =>
-  without(row, { reviewAt: null, reviewReminderAt: null, tierReminderAt: null, monthAnniversaryAt: null }, scope);
+  changed(row, { reviewAt: null, reviewReminderAt: null, tierReminderAt: null, monthAnniversaryAt: null }, scope);
 
 /** Every member tier moment of the program due by now, kind by kind, in batches. */
 export function tierMomentsHandler(ctx: ServiceContext): JobHandler {
