@@ -24,6 +24,7 @@ import { voucherRoutes } from './routes/vouchers.ts';
 import { sandboxRoutes } from './routes/sandbox.ts';
 import { purchaseRoutes } from './routes/purchases.ts';
 import { campaignRoutes } from './routes/campaigns.ts';
+import { tierRoutes } from './routes/tiers.ts';
 import { ProblemSchema } from './schemas/common.ts';
 
 registerAjvFormats();
@@ -85,5 +86,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(campaignRoutes, { ctx });
   await app.register(rewardRoutes, { ctx });
   await app.register(voucherRoutes, { ctx });
+  await app.register(tierRoutes, { ctx });
   return app as unknown as FastifyInstance;
 }

@@ -5,6 +5,9 @@ import { activateVouchersHandler, expireVouchersHandler, redemptionTimeoutHandle
 import { voucherJobs } from '../services/rewards/voucher-moments.ts';
 import { jobKinds as subscriptionJobs } from '../services/subscriptions/enrol.ts';
 import { anniversaryReminderHandler, monthAnniversaryHandler } from '../services/subscriptions/anniversaries.ts';
+import { tierJobs } from '../services/tiers/change.ts';
+import { recalculateProgramHandler } from '../services/tiers/program-recalculation.ts';
+import { tierMomentsHandler } from '../services/tiers/tier-jobs.ts';
 import type { Scheduler } from './scheduler.ts';
 
 /** Every kind of due work the product knows, wired to the service that does it. */
@@ -19,4 +22,6 @@ export function registerJobHandlers(scheduler: Scheduler, ctx: ServiceContext): 
   scheduler.register(voucherJobs.expire, expireVouchersHandler(ctx));
   scheduler.register(voucherJobs.remind, remindVouchersHandler(ctx));
   scheduler.register(voucherJobs.redemptionTimeout, redemptionTimeoutHandler(ctx));
+  scheduler.register(tierJobs.due, tierMomentsHandler(ctx));
+  scheduler.register(tierJobs.recalculateProgram, recalculateProgramHandler(ctx));
 }

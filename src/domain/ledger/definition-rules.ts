@@ -54,7 +54,7 @@ const maxVelocityLimits = 20;
 /** Longest expiry duration per unit: 100 years, beyond which date arithmetic stops meaning much. */
 const maxDuration: Record<PeriodUnit, number> = { day: 36_500, week: 5_200, month: 1_200, year: 100 };
 /** Days per month in a leap year: 29 February is a valid yearly date (clamped to the 28th in other years). */
-const daysInMonth = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+export const daysInMonth = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 export const pointsUnit = 'points';
 /** ISO 4217 codes as the runtime's ICU knows them (current currencies, no test or fund codes). */
@@ -69,11 +69,11 @@ const currencyDecimals = (code: string) =>
 /** JSON Pointer escaping, so a metadata key with `/` or `~` still names one field. */
 const pointer = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
 
-const isWhole = (value: unknown, min: number, max: number): value is number =>
+export const isWhole = (value: unknown, min: number, max: number): value is number =>
   typeof value === 'number' && Number.isSafeInteger(value) && value >= min && value <= max;
 
 /** Collects every issue of a request, so one answer names all its faults. */
-class Issues {
+export class Issues {
   readonly list: FieldIssue[] = [];
   add(field: string, message: string) {
     this.list.push({ field, message });
@@ -93,7 +93,7 @@ class Issues {
   }
 }
 
-function checkName(name: unknown, issues: Issues): string | undefined {
+export function checkName(name: unknown, issues: Issues): string | undefined {
   const trimmed = typeof name === 'string' ? name.trim() : '';
   if (trimmed.length >= 1 && trimmed.length <= 100) return trimmed;
   issues.add('/name', 'must be 1 to 100 characters (not counting surrounding spaces)');
@@ -113,7 +113,7 @@ const isScalar = (value: unknown) =>
   value === null || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))
   || (typeof value === 'string' && value.length <= 1000);
 
-function checkMetadata(metadata: unknown, issues: Issues): BalanceDefinition['metadata'] | undefined {
+export function checkMetadata(metadata: unknown, issues: Issues): BalanceDefinition['metadata'] | undefined {
   if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
     issues.add('/metadata', 'must be an object of keys and scalar values');
     return undefined;

@@ -16,6 +16,7 @@ import { findSubscriptionById } from '../../storage/subscriptions.ts';
 import type { ServiceContext } from '../context.ts';
 import { programScope, type ProgramScope } from '../emit-context.ts';
 import { memberSnapshot } from '../members/member-views.ts';
+import { recalculateMemberTier } from '../tiers/recalculate.ts';
 import { creditBalance, debitBalance, earliestExpiry, firstValueChange, ledgerJobs } from './apply.ts';
 import { emitBalanceChange, emitRefusal, type UnitChangeReason } from './balance-events.ts';
 import { openBalance, type BalanceTarget, type LedgerScope } from './ledger-scope.ts';
@@ -106,6 +107,8 @@ export async function completeMovement(
     sourceEventId: options.sourceEventId ?? null,
     maximumReached: options.maximumReached,
   });
+  // Tiers hook: a completed balance change recalculates the owner's real-time tier groups (cheap when there are none).
+  await recalculateMemberTier(tx, ls.scope, ls.subscription.memberId, { sourceEventId: t.id });
 }
 
 function checkInput(input: TransactionInput) {

@@ -9,6 +9,7 @@ import * as subscriptions from '../../storage/subscriptions.ts';
 import type { SubscriptionRow } from '../../storage/subscriptions.ts';
 import type { ProgramScope } from '../emit-context.ts';
 import { memberSnapshot } from '../members/member-views.ts';
+import { assignEntryTiers } from '../tiers/recalculate.ts';
 
 export const jobKinds = {
   monthAnniversary: 'subscription.month-anniversary',
@@ -45,11 +46,12 @@ export async function enrolInTransaction(
   };
   await subscriptions.insertSubscription(tx, subscription);
   await scheduleAnniversaries(tx, scope, subscription);
-  await emitEvent(tx, scope.emit, 'subscription_created', memberSnapshot(member, subscription), {
+  const created = await emitEvent(tx, scope.emit, 'subscription_created', memberSnapshot(member, subscription), {
     created_at: subscription.createdAt.toISOString(),
     loyalty_program: scope.emit.program,
     loyalty_subscription_id: subscription.loyaltySubscriptionId,
   });
+  await assignEntryTiers(tx, scope, member, subscription, created.id);
   return subscription;
 }
 

@@ -1,0 +1,39 @@
+import type { Tier, TierGroup } from '../../domain/tiers/tier-group.ts';
+import type { Queryable } from '../../storage/db.ts';
+import { programGroups, tiersOfGroups } from '../../storage/tiers/tier-groups.ts';
+
+export interface GroupWithTiers {
+  group: TierGroup;
+  tiers: Tier[];
+}
+
+/** A program's tier groups with their tiers (lowest first); only the real-time ones when asked. */
+export async function groupsWithTiers(tx: Queryable, programId: string, onlyRealtime = false): Promise<GroupWithTiers[]> {
+  const groups = await programGroups(tx, programId, onlyRealtime);
+  const tiers = await tiersOfGroups(tx, programId, groups.map((g) => g.id));
+  return groups.map((group) => ({ group, tiers: tiers.filter((t) => t.groupId === group.id) }));
+}
+
+/**
+ * The real-time groups per transaction and program: a transaction that moves many balances (an
+ * import, a transfer) asks once. Groups are changed by their own admin transactions, never
+ * inside one that moves balances, so the copy cannot go stale while it is used.
+ */
+const realtimeCache = new WeakMap<Queryable, Map<string, GroupWithTiers[]>>();
+
+export async function realtimeGroups(tx: Queryable, programId: string): Promise<GroupWithTiers[]> {
+  // The database itself (outside a transaction) lives on: never cache for it.
+  if ('transaction' in tx) return groupsWithTiers(tx, programId, true);
+  let perProgram = realtimeCache.get(tx);
+  if (!perProgram) realtimeCache.set(tx, (perProgram = new Map()));
+  let found = perProgram.get(programId);
+  if (!found) {
+    const groups = await programGroups(tx, programId, true);
+    found = groups.length === 0 ? [] : await groupsWithTiers(tx, programId, true);
+    perProgram.set(programId, found);
+  }
+  return found;
+}
+
+export const tierRef = (t: Pick<Tier, 'id' | 'name'>) => ({ id: t.id, name: t.name });
+export const groupRef = (g: Pick<TierGroup, 'id' | 'name'>) => ({ id: g.id, name: g.name });

@@ -1,0 +1,131 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHarness, type Harness } from '../support/harness.ts';
+import { levelChanges, nameOf, tierProgram } from './support.ts';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ sandbox: true, start: '2026-03-01T09:00:00.000Z' });
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+describe('manual tiers', () => {
+  it('are kept by recalculations until removed; removal goes back to the earned tier', async () => {
+    const p = await tierProgram(h);
+    const available = (minimum: number) => [{ kind: 'availableUnits', balanceDefinitionId: p.points, minimum }];
+    const medal = await p.group({ name: 'Medal', downgradeStrategy: { kind: 'realtime' } }, [['Bronze', []], ['Silver', available(100)], ['Gold', available(500)]]);
+    const other = await p.group({ name: 'Other' }, [['Basic', []]]);
+    const [, silver, gold] = medal.tiers;
+    const member = await p.member();
+    await p.events();
+
+    const assigned = await p.ok('PUT', `/v1/members/${member.id}/tiers/${medal.id}`, { tierId: gold.id });
+    expect(assigned.data.find((t: any) => t.groupId === medal.id)).toMatchObject({ tierName: 'Gold', manual: true });
+    const manual = await p.events();
+    expect(levelChanges(manual)).toEqual([{ to: 'Gold', from: 'Bronze', direction: 'up', manual: true }]);
+    expect(manual.find((e) => nameOf(e) === 'tier_association_updated')).toMatchObject({ upgraded: true, source_event_id: null, source: 'api' });
+    expect((await p.tiers(member.id)).find((t) => t.groupId === medal.id)).toMatchObject({ tierName: 'Gold', manual: true, nextRecalculationAt: null });
+
+    // Real-time changes leave a manual tier alone; assigning the same tier again changes nothing.
+    await p.move(member.id, 'credit', 200);
+    await p.ok('PUT', `/v1/members/${member.id}/tiers/${medal.id}`, { tierId: gold.id });
+    expect(levelChanges(await p.events())).toEqual([]);
+
+    // Removal: the member earns Silver (200 available).
+    await p.ok('DELETE', `/v1/members/${member.id}/tiers/${medal.id}/manual`);
+    expect(levelChanges(await p.events())).toEqual([{ to: 'Silver', from: 'Gold', direction: 'down', manual: true }]);
+    expect((await p.tiers(member.id)).find((t) => t.groupId === medal.id)).toMatchObject({ tierId: silver.id, manual: false });
+    // Automatic again: a spend takes them down at once.
+    await p.move(member.id, 'debit', 150);
+    expect(levelChanges(await p.events())).toEqual([{ to: 'Bronze', from: 'Silver', direction: 'down', manual: false }]);
+
+    const refusals: Array<[string, string, unknown, number, string | null]> = [
+      ['DELETE', `/v1/members/${member.id}/tiers/${medal.id}/manual`, undefined, 409, null],
+      ['PUT', `/v1/members/${member.id}/tiers/${medal.id}`, { tierId: other.tiers[0].id }, 422, '/tierId'],
+      ['PUT', `/v1/members/${member.id}/tiers/01900000-0000-7000-8000-000000000000`, { tierId: gold.id }, 404, null],
+      ['PUT', `/v1/members/01900000-0000-7000-8000-000000000000/tiers/${medal.id}`, { tierId: gold.id }, 404, null],
+      ['PUT', `/v1/members/${member.id}/tiers/${medal.id}`, { tierId: 'gold' }, 400, null],
+    ];
+    for (const [method, url, body, status, field] of refusals) {
+      const response = await p.call(method, url, body);
+      expect(response.statusCode, `${method} ${url}: ${response.body}`).toBe(status);
+      if (field) expect(response.json().errors[0].field).toBe(field);
+    }
+    // A deactivated member keeps their tier but cannot be given another.
+    await p.ok('POST', `/v1/members/${member.id}/deactivate`);
+    const inactive = await p.call('PUT', `/v1/members/${member.id}/tiers/${medal.id}`, { tierId: gold.id });
+    expect(inactive.statusCode).toBe(409);
+    expect(levelChanges(await p.events())).toEqual([]);
+  });
+
+  it('belong to subscription owners: a household member added to a subscription holds none', async () => {
+    const p = await tierProgram(h);
+    const medal = await p.group({ name: 'Medal' }, [['Bronze', []]]);
+    const owner = await p.member();
+    const partner = await p.member({ enrol: false });
+    expect(await p.tiers(partner.id)).toEqual([]);
+    await p.ok('POST', `/v1/subscriptions/${owner.subscription.loyaltySubscriptionId}/members`, { memberIds: [partner.id] });
+    const response = await p.call('PUT', `/v1/members/${partner.id}/tiers/${medal.id}`, { tierId: medal.tiers[0].id });
+    expect(response.statusCode).toBe(409);
+    expect(response.json().type).toContain('no-subscription');
+  });
+});
+
+describe('re-enrolment', () => {
+  it('starts again from the entry tier', async () => {
+    const p = await tierProgram(h);
+    const medal = await p.group({ name: 'Medal' }, [['Bronze', []], ['Gold', [{ kind: 'monthsSinceJoining', minimum: 60 }]]]);
+    const member = await p.member();
+    await p.ok('PUT', `/v1/members/${member.id}/tiers/${medal.id}`, { tierId: medal.tiers[1].id });
+    await p.ok('POST', `/v1/subscriptions/${member.subscription.loyaltySubscriptionId}/revoke`);
+    await p.events();
+    // Revoked: the tier is kept, its calendar stops at its next moment.
+    await p.advance({ by: 'P40D' });
+    expect((await p.events()).map(nameOf)).toEqual([]);
+    expect(await p.tiers(member.id)).toMatchObject([{ tierName: 'Gold', manual: true }]);
+    await p.ok('POST', `/v1/members/${member.id}/subscription`, {}, 201);
+    const events = await p.events();
+    expect(events.map(nameOf)).toEqual(['subscription_created', 'CustomerLevelChanged', 'tier_association_updated']);
+    expect(levelChanges(events)).toEqual([{ to: 'Bronze', from: 'Gold', direction: 'down', manual: false }]);
+    expect(await p.tiers(member.id)).toMatchObject([{ tierName: 'Bronze', manual: false }]);
+  });
+});
+
+describe('program recalculation', () => {
+  it('gives every enrolled member their tier in batches, with progress, one run at a time', async () => {
+    const p = await tierProgram(h);
+    const members = [];
+    for (let i = 0; i < 103; i++) members.push(await p.member());
+    await p.move(members[0].id, 'credit', 300);
+    // The group comes after the members enrolled: they have no tier yet.
+    const group = await p.ok('POST', '/v1/tier-groups', { name: 'Status', upgradeStrategy: { kind: 'membership_anniversary' } }, 201);
+    const basic = await p.ok('POST', `/v1/tier-groups/${group.id}/tiers`, { name: 'Basic', order: 0 }, 201);
+    const plus = await p.ok('POST', `/v1/tier-groups/${group.id}/tiers`, { name: 'Plus', order: 1,
+      conditions: [{ kind: 'availableUnits', balanceDefinitionId: p.points, minimum: 250 }, { kind: 'monthsSinceJoining', minimum: 12 }],
+      conditionsMatch: 'any' }, 201);
+    await p.events();
+    expect(await p.tiers(members[1].id)).toEqual([]);
+
+    const run = await p.ok('POST', '/v1/tier-recalculations', undefined, 202);
+    expect(run).toMatchObject({ status: 'running', total: 103, processed: 0, changed: 0, completedAt: null });
+    expect((await p.call('POST', '/v1/tier-recalculations')).statusCode).toBe(409);
+    expect(await h.scheduler.runOne()).toBe(true);
+    expect(await p.ok('GET', `/v1/tier-recalculations/${run.id}`)).toMatchObject({ status: 'running', processed: 100, changed: 100 });
+    expect(await h.scheduler.runOne()).toBe(true);
+    expect(await p.ok('GET', `/v1/tier-recalculations/${run.id}`)).toMatchObject({ status: 'completed', processed: 103, changed: 103 });
+
+    const events = await p.events();
+    const changes = events.filter((e) => nameOf(e) === 'CustomerLevelChanged');
+    expect(changes).toHaveLength(103);
+    expect(events.filter((e) => nameOf(e) === 'tier_association_updated')).toHaveLength(103);
+    expect(changes.filter((e) => e.data.levelId === plus.id).map((e) => e.data.customer.customerId)).toEqual([members[0].id]);
+    expect(changes.every((e) => e.data.previousLevelId === null && e.data.direction === 'up' && e.data.manual === false)).toBe(true);
+    expect(await p.tiers(members[1].id)).toMatchObject([{ tierId: basic.id, nextRecalculationAt: '2027-03-01T09:00:00.000Z' }]);
+    // Nothing left to change: a second run changes nobody and fires nothing.
+    const again = await p.ok('POST', '/v1/tier-recalculations', undefined, 202);
+    await p.advance({ by: 'PT1S' });
+    expect(await p.ok('GET', `/v1/tier-recalculations/${again.id}`)).toMatchObject({ status: 'completed', processed: 103, changed: 0 });
+    expect(levelChanges(await p.events())).toEqual([]);
+  });
+});

@@ -1,0 +1,187 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { currentTiers } from '../../src/services/tiers/recalculate.ts';
+import { startHarness, type Harness } from '../support/harness.ts';
+import { levelChanges, nameOf, tierProgram, type TierProgram } from './support.ts';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ sandbox: true, start: '2026-03-01T09:00:00.000Z' });
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+const tierRows = () => h.db.query(`SELECT * FROM tiers ORDER BY id`);
+const groupRows = () => h.db.query(`SELECT * FROM tier_groups ORDER BY id`);
+
+const availableAtLeast = (p: TierProgram, minimum: number) => [{ kind: 'availableUnits', balanceDefinitionId: p.points, minimum }];
+
+describe('tier groups and tiers: bad input changes nothing', () => {
+  it('answers a 4xx naming the field', async () => {
+    const p = await tierProgram(h);
+    const group = await p.ok('POST', '/v1/tier-groups', { name: 'Medal' }, 201);
+    expect(group).toMatchObject({ upgradeStrategy: { kind: 'realtime' }, downgradeStrategy: { kind: 'none' }, tiers: [] });
+    const before = { tiers: await tierRows(), groups: await groupRows() };
+    const cases: Array<[string, string, unknown, number, string]> = [
+      ['POST', '/v1/tier-groups', { upgradeStrategy: { kind: 'realtime' } }, 400, '/name'],
+      ['POST', '/v1/tier-groups', { name: 'X', upgradeStrategy: { kind: 'none' } }, 422, '/upgradeStrategy/kind'],
+      ['POST', '/v1/tier-groups', { name: 'X', downgradeStrategy: { kind: 'fixed_date', month: 2 } }, 422, '/downgradeStrategy/day'],
+      ['POST', '/v1/tier-groups', { name: 'X', downgradeStrategy: { kind: 'fixed_date', month: 2, day: 30 } }, 422, '/downgradeStrategy/day'],
+      ['POST', '/v1/tier-groups', { name: 'X', upgradeStrategy: { kind: 'realtime', day: 3 } }, 422, '/upgradeStrategy/day'],
+      ['POST', '/v1/tier-groups', { name: 'X', downgradeResets: [{ balanceDefinitionId: '01900000-0000-7000-8000-000000000000', mode: 'deductAll' }] },
+        422, '/downgradeResets/0/balanceDefinitionId'],
+      ['POST', '/v1/tier-groups', { name: 'X', anniversaryReminderDaysBefore: 400 }, 422, '/anniversaryReminderDaysBefore'],
+      ['POST', `/v1/tier-groups/${group.id}/tiers`, { name: 'Bronze', order: 0, isDefault: false }, 422, '/isDefault'],
+      ['POST', `/v1/tier-groups/${group.id}/tiers`, { name: 'Bronze', order: 0, conditions: availableAtLeast(p, 10) }, 422, '/conditions'],
+      ['PATCH', `/v1/tier-groups/01900000-0000-7000-8000-000000000000`, { name: 'Y' }, 404, ''],
+    ];
+    for (const [method, url, body, status, field] of cases) {
+      const response = await p.call(method, url, body);
+      expect(response.statusCode, `${url} ${JSON.stringify(body)}: ${response.body}`).toBe(status);
+      if (field) expect(response.json().errors.map((e: any) => e.field), response.body).toContain(field);
+    }
+    expect({ tiers: await tierRows(), groups: await groupRows() }).toEqual(before);
+
+    // With a default in place: order rules and conditions on unknown definitions.
+    const bronze = await p.ok('POST', `/v1/tier-groups/${group.id}/tiers`, { name: 'Bronze', order: 10 }, 201);
+    expect(bronze.isDefault).toBe(true);
+    const after = await tierRows();
+    const spend = await p.call('POST', `/v1/tier-groups/${group.id}/tiers`, { name: 'Gold', order: 50, conditions: [{ kind: 'totalSpend', minimum: 1 }] });
+    expect(spend.json()).toMatchObject({ type: expect.stringContaining('not-available-yet') });
+    expect(spend.json().detail).toMatch(/purchase transactions/);
+    const more: Array<[string, string, unknown, number, string]> = [
+      ['POST', `/v1/tier-groups/${group.id}/tiers`, { name: 'Gold', order: 50, conditions: [{ kind: 'totalSpend', minimum: 10000 }] }, 422, '/conditions/0/kind'],
+      ['POST', `/v1/tier-groups/${group.id}/tiers`, { name: 'Gold', order: 50, rewardsOnEntry: ['01900000-0000-7000-8000-000000000000'] }, 422, '/rewardsOnEntry'],
+      ['POST', `/v1/tier-groups/${group.id}/tiers`, { name: 'Tin', order: 10, conditions: availableAtLeast(p, 1) }, 409, '/order'],
+      ['POST', `/v1/tier-groups/${group.id}/tiers`, { name: 'Tin', order: 5, conditions: availableAtLeast(p, 1) }, 422, '/order'],
+      ['POST', `/v1/tier-groups/${group.id}/tiers`, { name: 'Zinc', order: 2, isDefault: true }, 201, ''],
+      ['POST', `/v1/tier-groups/${group.id}/tiers`, { name: 'Gold', order: 30,
+        conditions: [{ kind: 'availableUnits', balanceDefinitionId: '01900000-0000-7000-8000-000000000000', minimum: 1 }] }, 422, '/conditions/0/balanceDefinitionId'],
+      ['POST', `/v1/tier-groups/${group.id}/tiers`, { name: 'Gold', order: 30, conditions: [{ kind: 'monthsSinceJoining', minimum: 3, since: null }] },
+        422, '/conditions/0/since'],
+    ];
+    for (const [method, url, body, status, field] of more) {
+      const response = await p.call(method, url, body);
+      expect(response.statusCode, `${url} ${JSON.stringify(body)}: ${response.body}`).toBe(status);
+      if (field) expect(response.json().errors.map((e: any) => e.field), response.body).toContain(field);
+    }
+    // Zinc took over as the default, below Bronze; nothing else changed.
+    const tiers = (await p.ok('GET', `/v1/tier-groups/${group.id}`)).tiers;
+    expect(tiers.map((t: any) => [t.name, t.order, t.isDefault])).toEqual([['Zinc', 2, true], ['Bronze', 10, false]]);
+    expect((await tierRows()).length).toBe(after.length + 1);
+    const undefault = await p.call('PATCH', `/v1/tier-groups/${group.id}/tiers/${tiers[0].id}`, { isDefault: false });
+    expect(undefault.statusCode).toBe(422);
+    expect(undefault.json().errors[0].field).toBe('/isDefault');
+  });
+});
+
+describe('real-time tiers', () => {
+  it('move up and down with the balance, and a downgrade deducts the configured balance through the ledger', async () => {
+    const p = await tierProgram(h);
+    const bonus = await p.ok('POST', '/v1/balance-definitions', { name: 'Bonus', unit: 'points' }, 201);
+    const medal = await p.group({ name: 'Medal', downgradeStrategy: { kind: 'realtime' },
+      downgradeResets: [{ balanceDefinitionId: bonus.id, mode: 'deductAll' }] }, [
+      ['Bronze', []], ['Silver', availableAtLeast(p, 100)], ['Gold', availableAtLeast(p, 500)],
+    ]);
+    const member = await p.member();
+    await p.ok('POST', '/v1/ledger/transactions', { memberId: member.id, kind: 'credit', amount: 30, balanceDefinitionId: bonus.id, autoComplete: true }, 201);
+    await p.events();
+
+    await p.move(member.id, 'credit', 200);
+    expect(levelChanges(await p.events())).toEqual([{ to: 'Silver', from: 'Bronze', direction: 'up', manual: false }]);
+    // Silver to Gold straight past nothing in between; then a spend takes the member down to Bronze at once.
+    await p.move(member.id, 'credit', 400);
+    expect(levelChanges(await p.events())).toEqual([{ to: 'Gold', from: 'Silver', direction: 'up', manual: false }]);
+    const spend = await p.move(member.id, 'debit', 550);
+    const down = await p.events();
+    expect(down.map(nameOf)).toEqual([
+      'AvailablePointsAmountChanged', 'WalletBalanceUpdated', 'balance_value_updated',
+      'CustomerLevelChanged', 'tier_association_updated',
+      // The reset: the Bonus balance deducted, with the ledger's own events, caused by the spend.
+      'AvailablePointsAmountChanged', 'WalletBalanceUpdated', 'balance_value_updated',
+    ]);
+    expect(levelChanges(down)).toEqual([{ to: 'Bronze', from: 'Gold', direction: 'down', manual: false }]);
+    expect(down[4]).toMatchObject({ upgraded: false, source_event_id: spend.id, to_tier: { id: medal.tiers[0].id } });
+    const reset = down.filter((e) => nameOf(e) === 'balance_value_updated')[1];
+    expect(reset).toMatchObject({ balance_definition: { id: bonus.id }, transaction: { type: 'debit', value: 30 }, source_event_id: spend.id });
+    const balances = (await p.ok('GET', `/v1/members/${member.id}/balances`)).data;
+    expect(balances.find((b: any) => b.balanceDefinitionId === bonus.id)).toMatchObject({ available: 0 });
+    expect(await p.tiers(member.id)).toMatchObject([{ tierName: 'Bronze', manual: false, nextRecalculationAt: null }]);
+
+    await h.db.transaction(async (tx) => {
+      expect(await currentTiers(tx, p.id, member.id)).toEqual([{ groupId: medal.id, groupName: 'Medal', tierId: medal.tiers[0].id, tierName: 'Bronze' }]);
+    });
+  });
+
+  it('do nothing on balance changes in a program whose groups are not real time, and wait for the fixed date', async () => {
+    const p = await tierProgram(h);
+    await p.group({ name: 'Yearly', upgradeStrategy: { kind: 'fixed_date', month: 1, day: 1 }, downgradeStrategy: { kind: 'none' } }, [
+      ['Bronze', []], ['Gold', [{ kind: 'earnedUnits', balanceDefinitionId: p.points, minimum: 500, since: null }]],
+    ]);
+    const member = await p.member();
+    await p.events();
+    await p.move(member.id, 'credit', 600);
+    await p.move(member.id, 'debit', 600);
+    expect((await p.events()).map(nameOf)).toEqual([
+      'AvailablePointsAmountChanged', 'WalletBalanceUpdated', 'balance_value_updated',
+      'AvailablePointsAmountChanged', 'WalletBalanceUpdated', 'balance_value_updated',
+    ]);
+    expect(await p.tiers(member.id)).toMatchObject([{ tierName: 'Bronze', nextRecalculationAt: '2026-12-31T23:00:00.000Z' }]);
+    // New Year in Paris: earned (600 in total) earns Gold; nothing says the level will expire (downgrades are off).
+    await p.advance({ to: '2027-01-01T00:00:00.000Z' });
+    const events = (await p.events()).filter((e) => !nameOf(e).includes('month_anniversary'));
+    expect(events.map((e) => `${nameOf(e)}@${e.event_date ?? e.timestamp}`)).toEqual([
+      'CustomerLevelChanged@2026-12-31T23:00:00.000Z', 'tier_association_updated@2026-12-31T23:00:00.000Z',
+    ]);
+    expect(await p.tiers(member.id)).toMatchObject([{ tierName: 'Gold', nextRecalculationAt: '2027-12-31T23:00:00.000Z' }]);
+  });
+});
+
+describe('earned units since a date', () => {
+  it('count only the credits completed since then', async () => {
+    const p = await tierProgram(h);
+    const since = '2026-03-10T00:00:00.000Z';
+    await p.group({ name: 'Season', downgradeStrategy: { kind: 'realtime' } }, [
+      ['Member', []], ['Star', [{ kind: 'earnedUnits', balanceDefinitionId: p.points, minimum: 500, since }]],
+    ]);
+    const member = await p.member();
+    expect(levelChanges(await p.events())).toEqual([{ to: 'Member', from: null, direction: 'up', manual: false }]);
+    await p.move(member.id, 'credit', 400);
+    await p.advance({ to: since });
+    await p.move(member.id, 'credit', 300);
+    // 700 earned in all, 300 since the date; spending does not take earned units back.
+    await p.move(member.id, 'debit', 650);
+    expect(levelChanges(await p.events())).toEqual([]);
+    await p.move(member.id, 'credit', 200);
+    expect(levelChanges(await p.events())).toEqual([{ to: 'Star', from: 'Member', direction: 'up', manual: false }]);
+  });
+});
+
+describe('the API reference', () => {
+  it('documents every tier route with a summary and its schemas', async () => {
+    const spec = (await h.call('GET', '/openapi.json', { key: '' })).json();
+    const routes: Record<string, string[]> = {
+      '/v1/tier-groups': ['get', 'post'],
+      '/v1/tier-groups/{groupId}': ['get', 'patch'],
+      '/v1/tier-groups/{groupId}/tiers': ['post'],
+      '/v1/tier-groups/{groupId}/tiers/{tierId}': ['patch'],
+      '/v1/members/{memberId}/tiers': ['get'],
+      '/v1/members/{memberId}/tiers/{groupId}': ['put'],
+      '/v1/members/{memberId}/tiers/{groupId}/manual': ['delete'],
+      '/v1/tier-recalculations': ['post'],
+      '/v1/tier-recalculations/{recalculationId}': ['get'],
+    };
+    for (const [path, methods] of Object.entries(routes)) {
+      expect(Object.keys(spec.paths[path] ?? {}).sort(), path).toEqual(methods);
+      for (const method of methods) {
+        expect(spec.paths[path][method].summary, `${method} ${path}`).toBeTruthy();
+        expect(spec.paths[path][method].tags).toEqual(['tiers']);
+      }
+    }
+    const tier = spec.paths['/v1/tier-groups/{groupId}/tiers'].post.requestBody.content['application/json'].schema;
+    expect(tier.required.sort()).toEqual(['name', 'order']);
+    expect(tier.properties.conditions.items.properties.kind.enum).toEqual(['availableUnits', 'earnedUnits', 'totalSpend', 'monthsSinceJoining']);
+    const group = spec.paths['/v1/tier-groups'].post.requestBody.content['application/json'].schema;
+    expect(group.properties.downgradeStrategy.properties.kind.enum).toContain('tier_anniversary');
+  });
+});
