@@ -17,7 +17,7 @@ afterAll(async () => {
 const perEuro = (units: number, extra: Record<string, unknown> = {}) => ({ type: 'award_units', units, perSpent: 100, ...extra });
 
 describe('saving campaigns', () => {
-  it('refuses malformed conditions with the position, features not available yet, and unknown definitions', async () => {
+  it('refuses malformed conditions with the position, and unknown tiers, rewards and definitions', async () => {
     const p = await purchaseProgram(h);
     const save = (body: Record<string, unknown>) => p.call('POST', '/v1/campaigns', { name: 'c', trigger: { kind: 'purchase' }, effects: [perEuro(1)], ...body });
     const bad = await save({ condition: 'transaction.grossValue >= 10 and' });
@@ -26,8 +26,8 @@ describe('saving campaigns', () => {
     expect((await save({ condition: 'system.exit(1)' })).json().errors[0].message).toBe('at position 0: unknown name "system" (known: transaction, member, event, tierChange, item)');
 
     const tier = await save({ target: { kind: 'tier', tierIds: ['01900000-0000-7000-8000-000000000000'] } });
-    expect(tier.statusCode).toBe(422);
-    expect(tier.json()).toMatchObject({ type: '/problems/feature-not-available', errors: [{ field: '/target/kind' }] });
+    expect(tier.statusCode).toBe(404);
+    expect(tier.json()).toMatchObject({ errors: [{ field: '/target/tierIds/0', message: 'is not a tier of this program' }] });
     const reward = await save({ effects: [{ type: 'grant_reward', rewardId: '01900000-0000-7000-8000-000000000000' }] });
     expect(reward.statusCode).toBe(404);
     expect(reward.json()).toMatchObject({ errors: [{ field: '/effects/0/rewardId' }] });
@@ -167,6 +167,68 @@ describe('effects', () => {
     expect(ofType(events, 'CampaignEffectWasApplied')[0].data).toMatchObject({ transactionId: null, amount: 50 });
     expect(ofType(events, 'balance_value_updated')[0].source_event_id).toBeNull();
     expect((await p.call('POST', '/v1/members/01900000-0000-7000-8000-000000000000/custom-events', { type: 'x' })).statusCode).toBe(404);
+  });
+});
+
+describe('campaigns and tiers', () => {
+  it('registration sees the entry tier; a tier target and member.tier; a tier_change campaign awards units on an upgrade', async () => {
+    const p = await purchaseProgram(h);
+    const group = (await p.call('POST', '/v1/tier-groups', { name: 'Medal' })).json();
+    const tier = async (name: string, order: number, conditions: unknown[] = []) =>
+      (await p.call('POST', `/v1/tier-groups/${group.id}/tiers`, { name, order, conditions })).json();
+    await tier('Bronze', 0);
+    const gold = await tier('Gold', 10, [{ kind: 'availableUnits', balanceDefinitionId: p.definition.id, minimum: 100 }]);
+    await p.campaign({ name: 'welcome bronze', trigger: { kind: 'registration' }, condition: 'member.tier == "Bronze"',
+      effects: [{ type: 'award_units', units: 7 }] });
+    await p.campaign({ name: 'gold target', position: 1, target: { kind: 'tier', tierIds: [gold.id] }, effects: [{ type: 'award_units', units: 3 }] });
+    await p.campaign({ name: 'gold condition', position: 2, condition: 'member.tier == "Gold" and member.tierId == "' + gold.id + '"',
+      effects: [{ type: 'set_custom_attribute', name: 'gold', value: true }] });
+    await p.campaign({ name: 'upgrade bonus', trigger: { kind: 'tier_change' }, condition: `tierChange.toTierId == "${gold.id}"`,
+      effects: [{ type: 'award_units', units: 50 }] });
+
+    const ada = await p.register({ email: 'ada-tier@example.com' });
+    expect(await p.balance(ada.id)).toMatchObject({ available: 7 });
+    expect((await p.sell(100, { email: 'ada-tier@example.com' })).json().campaigns).toEqual([]);
+    await p.events();
+
+    // 7 + 93 = 100 reaches Gold: the level change, then the tier_change campaign's award, caused by CustomerLevelChanged.
+    await p.credit(ada.id, 93);
+    const upgrade = await p.events();
+    expect(names(upgrade)).toEqual([
+      'AvailablePointsAmountChanged', 'WalletBalanceUpdated', 'balance_value_updated', 'CustomerLevelChanged', 'tier_association_updated',
+      'AvailablePointsAmountChanged', 'WalletBalanceUpdated', 'balance_value_updated', 'CampaignEffectWasApplied',
+    ]);
+    expect(upgrade[7]).toMatchObject({ transaction: { type: 'credit', value: 50 }, source_event_id: upgrade[3].data.eventId });
+    expect(await p.balance(ada.id)).toMatchObject({ available: 150 });
+    const runs = await h.db.query<{ trigger_kind: string; source_event_id: string }>(
+      `SELECT trigger_kind, source_event_id FROM campaign_runs WHERE member_id = $1 ORDER BY applied_at, id`, [ada.id]);
+    expect(runs.map((r) => [r.trigger_kind, r.source_event_id])).toEqual([
+      ['registration', expect.any(String)], ['tier_change', upgrade[3].data.eventId]]);
+
+    const sale = await p.sell(100, { email: 'ada-tier@example.com' });
+    expect(sale.json().campaigns.map((c: any) => c.campaignName)).toEqual(['gold target', 'gold condition']);
+    expect((await p.call('GET', `/v1/members/${ada.id}`)).json().customAttributes).toEqual({ gold: true });
+    expect(await p.balance(ada.id)).toMatchObject({ available: 153 });
+  });
+
+  it('a tier_change campaign whose effect moves the member again does not run for that second change', async () => {
+    const p = await purchaseProgram(h);
+    const group = (await p.call('POST', '/v1/tier-groups', { name: 'Ladder', downgradeStrategy: { kind: 'realtime' } })).json();
+    const tier = async (name: string, order: number, minimum?: number) => (await p.call('POST', `/v1/tier-groups/${group.id}/tiers`,
+      { name, order, conditions: minimum ? [{ kind: 'availableUnits', balanceDefinitionId: p.definition.id, minimum }] : [] })).json();
+    await tier('One', 0);
+    await tier('Two', 10, 10);
+    await tier('Three', 20, 20);
+    // Every change but the entry gives 10 more units: enough for the next tier.
+    await p.campaign({ name: 'up', trigger: { kind: 'tier_change' }, condition: 'tierChange.fromTierId != null', effects: [{ type: 'award_units', units: 10 }] });
+    const ada = await p.register({ email: 'ada-ladder@example.com' });
+    await p.events();
+    await p.credit(ada.id, 10);
+    const events = await p.events();
+    // One → Two (campaign +10) → Three: the second change runs no campaign.
+    expect(ofType(events, 'CustomerLevelChanged').map((e) => e.data.levelName)).toEqual(['Two', 'Three']);
+    expect(ofType(events, 'CampaignEffectWasApplied')).toHaveLength(1);
+    expect(await p.balance(ada.id)).toMatchObject({ available: 20 });
   });
 });
 

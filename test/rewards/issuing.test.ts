@@ -125,14 +125,37 @@ describe('issuing vouchers', () => {
     const notVip = await p.assign(vip.id, eve.id);
     expect(notVip.json()).toMatchObject({ status: 403, type: '/problems/reward-not-targeted', detail: 'Member is not targeted by this reward' });
 
-    // Tiers cannot be read on this branch yet: refused with a reason saying so, never let through.
-    const gold = await p.reward({ targeting: { kind: 'tiers', tierIds: ['0197a000-0000-7000-8000-000000000001'] } });
-    const tiered = await p.assign(gold.id, dan.id);
-    expect(tiered.json()).toMatchObject({ status: 403, type: '/problems/reward-not-targeted' });
-    expect(tiered.json().detail).toContain("member's tiers cannot be read");
     const failed = ofType(await p.events(), 'voucher_attribution_failed').map((e) => e.rejection_error);
     expect(failed).toEqual(['Reward is not available yet', 'Reward is no longer available', 'Reward is not active',
-      'Member is not targeted by this reward', "Reward is targeted at tiers and the member's tiers cannot be read yet"]);
+      'Member is not targeted by this reward']);
+  });
+
+  it("targets tiers: only members holding one see it in their catalog and may get it", async () => {
+    // Its own program: a tier group gives every member enrolled after it an entry tier (and its events).
+    const q = await rewardsProgram(h);
+    const group = (await q.call('POST', '/v1/tier-groups', { name: 'Club' })).json();
+    await q.call('POST', `/v1/tier-groups/${group.id}/tiers`, { name: 'Member', order: 0 });
+    const gold = (await q.call('POST', `/v1/tier-groups/${group.id}/tiers`, { name: 'Gold', order: 10 })).json();
+    const unknown = await q.call('POST', '/v1/rewards', { name: 'x', type: 'material', targeting: { kind: 'tiers', tierIds: [group.id] } });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json().errors).toEqual([{ field: '/targeting/tierIds/0', message: 'is not a tier of this program' }]);
+    const lounge = await q.reward({ name: 'Gold lounge', cost: 10, targeting: { kind: 'tiers', tierIds: [gold.id] } });
+    const password = 'a secret 12345';
+    const gus = (await q.call('POST', '/v1/members', { email: 'gus-tier@example.com', password })).json();
+    await q.credit(gus.id, 100);
+    const token = (await h.call('POST', `/v1/programs/${q.program.id}/member-sessions`, { key: '', body: { identifier: 'gus-tier@example.com', password } })).json().token;
+    const catalog = async () => (await h.call('GET', '/v1/me/rewards', { key: token })).json().data.map((r: any) => r.name);
+
+    expect(await catalog()).toEqual([]);
+    const refused = await q.purchase(lounge.id, gus.id);
+    expect(refused.json()).toMatchObject({ status: 403, type: '/problems/reward-not-targeted', detail: 'Member is not targeted by this reward' });
+    expect((await q.balance(gus.id)).available).toBe(100);
+
+    expect((await q.call('PUT', `/v1/members/${gus.id}/tiers/${group.id}`, { tierId: gold.id })).statusCode).toBe(200);
+    expect(await catalog()).toEqual(['Gold lounge']);
+    const bought = await q.purchase(lounge.id, gus.id);
+    expect(bought.statusCode, bought.body).toBe(201);
+    expect((await q.balance(gus.id)).available).toBe(90);
   });
 
   it('takes codes from an uploaded pool in upload order, and refuses when it runs out', async () => {

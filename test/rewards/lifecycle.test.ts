@@ -223,7 +223,6 @@ describe('member self-service', () => {
     const shown = await p.reward({ name: 'internal-1', publicName: 'Lyon bag', cost: 100, targeting: { kind: 'attribute', attribute: 'city', value: 'Lyon' } });
     const hidden = await p.reward({ name: 'hidden', visible: false });
     await p.reward({ name: 'paris-only', targeting: { kind: 'attribute', attribute: 'city', value: 'Paris' } });
-    await p.reward({ name: 'tiered', targeting: { kind: 'tiers', tierIds: ['0197a000-0000-7000-8000-000000000001'] } });
     await p.reward({ name: 'withdrawn', active: false });
 
     const catalog = await h.call('GET', '/v1/me/rewards?limit=200', { key: token });
@@ -232,7 +231,7 @@ describe('member self-service', () => {
     expect(ids).toContain(shown.id);
     expect(ids).not.toContain(hidden.id);
     const names = catalog.json().data.map((r: any) => r.name);
-    for (const name of ['hidden', 'paris-only', 'tiered', 'withdrawn']) expect(names).not.toContain(name);
+    for (const name of ['hidden', 'paris-only', 'withdrawn']) expect(names).not.toContain(name);
     expect(catalog.json().data.find((r: any) => r.id === shown.id)).toEqual(expect.objectContaining({ name: 'Lyon bag', cost: 100 }));
 
     const buy = () => h.call('POST', `/v1/me/rewards/${shown.id}/purchase`, { key: token, body: {}, headers: { 'idempotency-key': 'tap-1' } });

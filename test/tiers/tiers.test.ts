@@ -46,12 +46,9 @@ describe('tier groups and tiers: bad input changes nothing', () => {
     const bronze = await p.ok('POST', `/v1/tier-groups/${group.id}/tiers`, { name: 'Bronze', order: 10 }, 201);
     expect(bronze.isDefault).toBe(true);
     const after = await tierRows();
-    const spend = await p.call('POST', `/v1/tier-groups/${group.id}/tiers`, { name: 'Gold', order: 50, conditions: [{ kind: 'totalSpend', minimum: 1 }] });
-    expect(spend.json()).toMatchObject({ type: expect.stringContaining('not-available-yet') });
-    expect(spend.json().detail).toMatch(/purchase transactions/);
     const more: Array<[string, string, unknown, number, string]> = [
-      ['POST', `/v1/tier-groups/${group.id}/tiers`, { name: 'Gold', order: 50, conditions: [{ kind: 'totalSpend', minimum: 10000 }] }, 422, '/conditions/0/kind'],
-      ['POST', `/v1/tier-groups/${group.id}/tiers`, { name: 'Gold', order: 50, rewardsOnEntry: ['01900000-0000-7000-8000-000000000000'] }, 422, '/rewardsOnEntry'],
+      ['POST', `/v1/tier-groups/${group.id}/tiers`, { name: 'Gold', order: 50, rewardsOnEntry: ['01900000-0000-7000-8000-000000000000'] }, 404, '/rewardsOnEntry/0'],
+      ['POST', `/v1/tier-groups/${group.id}/tiers`, { name: 'Gold', order: 50, conditions: [{ kind: 'totalSpend', minimum: 0 }] }, 422, '/conditions/0/minimum'],
       ['POST', `/v1/tier-groups/${group.id}/tiers`, { name: 'Tin', order: 10, conditions: availableAtLeast(p, 1) }, 409, '/order'],
       ['POST', `/v1/tier-groups/${group.id}/tiers`, { name: 'Tin', order: 5, conditions: availableAtLeast(p, 1) }, 422, '/order'],
       ['POST', `/v1/tier-groups/${group.id}/tiers`, { name: 'Zinc', order: 2, isDefault: true }, 201, ''],
@@ -134,6 +131,67 @@ describe('real-time tiers', () => {
       'CustomerLevelChanged@2026-12-31T23:00:00.000Z', 'tier_association_updated@2026-12-31T23:00:00.000Z',
     ]);
     expect(await p.tiers(member.id)).toMatchObject([{ tierName: 'Gold', nextRecalculationAt: '2027-12-31T23:00:00.000Z' }]);
+  });
+});
+
+describe('tiers wired to purchases and rewards', () => {
+  it('a totalSpend condition moves the member as soon as a purchase reaches it, caused by its assignment', async () => {
+    const p = await tierProgram(h);
+    await p.group({ name: 'Spend' }, [['Regular', []], ['VIP', [{ kind: 'totalSpend', minimum: 10_000 }]]]);
+    const member = await p.member();
+    const sell = (n: number, grossTotal: number) => p.ok('POST', '/v1/purchases', { documentNumber: `S-${n}`, purchasedAt: '2026-03-01T08:00:00Z',
+      currency: 'EUR', grossTotal, customer: { memberId: member.id } }, 201);
+    await sell(1, 6_000);
+    await p.events();
+    await p.ok('POST', '/v1/purchases', { documentNumber: 'R-1', documentType: 'return', returnedDocumentNumber: 'S-1', purchasedAt: '2026-03-01T08:30:00Z',
+      currency: 'EUR', grossTotal: 1_000 }, 201);
+    await sell(2, 4_500); // 6,000 - 1,000 + 4,500: still short
+    expect(levelChanges(await p.events())).toEqual([]);
+    await sell(3, 500);
+    const events = await p.events();
+    expect(events.map(nameOf)).toEqual(['TransactionRegistered', 'TransactionAssignedToCustomer', 'CustomerLevelChanged', 'tier_association_updated']);
+    expect(levelChanges(events)).toEqual([{ to: 'VIP', from: 'Regular', direction: 'up', manual: false }]);
+    expect(events[3]).toMatchObject({ upgraded: true, source_event_id: events[1].data.eventId });
+    expect(await p.tiers(member.id)).toMatchObject([{ tierName: 'VIP' }]);
+  });
+
+  it('entering a tier upwards issues its rewardsOnEntry as free vouchers; a reward that cannot be issued leaves the change standing', async () => {
+    const p = await tierProgram(h);
+    const reward = async (body: Record<string, unknown>) => p.ok('POST', '/v1/rewards', { type: 'material', ...body }, 201);
+    const welcome = await reward({ name: 'Welcome pin' });
+    const lounge = await reward({ name: 'Lounge pass', cost: 1_000, balanceDefinitionId: p.points });
+    const gone = await reward({ name: 'Sold out', limits: { total: 1 } });
+    await p.ok('POST', `/v1/rewards/${gone.id}/assign`, { memberId: (await p.member()).id }, 201);
+    const medal = await p.group({ name: 'Medal', downgradeStrategy: { kind: 'realtime' } }, [['Bronze', []]]);
+    await p.ok('PATCH', `/v1/tier-groups/${medal.id}/tiers/${medal.tiers[0].id}`, { rewardsOnEntry: [welcome.id] });
+    await p.ok('POST', `/v1/tier-groups/${medal.id}/tiers`, { name: 'Gold', order: 10, conditions: availableAtLeast(p, 100), rewardsOnEntry: [lounge.id, gone.id] }, 201);
+    await p.events();
+
+    // The entry tier's reward at enrolment.
+    const member = await p.member();
+    const joined = await p.events();
+    expect(joined.map(nameOf)).toEqual(['CustomerRegistered', 'subscription_created', 'CustomerLevelChanged', 'tier_association_updated',
+      'CustomerBoughtReward', 'voucher_created']);
+    expect(joined[4].data).toMatchObject({ rewardId: welcome.id, acquisition: 'campaign', costInUnits: 0, walletType: null });
+
+    const credit = await p.move(member.id, 'credit', 150);
+    const up = await p.events();
+    expect(up.map(nameOf)).toEqual(['AvailablePointsAmountChanged', 'WalletBalanceUpdated', 'balance_value_updated',
+      'CustomerLevelChanged', 'tier_association_updated', 'CustomerBoughtReward', 'voucher_created', 'voucher_attribution_failed']);
+    expect(up[4]).toMatchObject({ source_event_id: credit.id, to_tier: { name: 'Gold' } });
+    expect(up[5].data).toMatchObject({ rewardId: lounge.id, acquisition: 'campaign' });
+    expect(up[6]).toMatchObject({ source_event_id: up[3].data.eventId });
+    expect(up[7]).toMatchObject({ voucher_offer_id: gone.id, rejection_error: 'Reward limit reached' });
+    const vouchers = (await p.ok('GET', `/v1/members/${member.id}/vouchers`)).data;
+    expect(vouchers.map((v: any) => [v.rewardId, v.source, v.cost]).sort()).toEqual([[lounge.id, 'tier', 0], [welcome.id, 'tier', 0]].sort());
+    expect(await p.tiers(member.id)).toMatchObject([{ tierName: 'Gold' }]);
+    expect((await p.ok('GET', `/v1/members/${member.id}/balances`)).data[0]).toMatchObject({ available: 150 });
+
+    // A downgrade grants nothing; entering Gold again does.
+    await p.move(member.id, 'debit', 100);
+    expect((await p.events()).map(nameOf)).not.toContain('CustomerBoughtReward');
+    await p.move(member.id, 'credit', 100);
+    expect((await p.events()).filter((e) => nameOf(e) === 'CustomerBoughtReward').map((e) => e.data.rewardId)).toEqual([lounge.id]);
   });
 });
 

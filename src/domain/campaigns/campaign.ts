@@ -53,11 +53,6 @@ export interface Campaign {
 /** The names a condition may start from. */
 export const conditionRoots = new Set(['transaction', 'member', 'event', 'tierChange', 'item']);
 
-/** Parts built here whose other half (rewards, tiers) is not merged yet: refused rather than faked. */
-const notAvailable = (field: string, feature: string) =>
-  new Problem(422, 'feature-not-available', 'Feature not available yet', `${feature} is not available yet in this build`,
-    [{ field, message: `${feature} is not available yet` }]);
-
 /** Checks what the schema cannot: the condition parses, effects fit their trigger, the window is ordered. */
 export function checkCampaign(c: Pick<Campaign, 'trigger' | 'target' | 'condition' | 'effects' | 'startsAt' | 'endsAt'>): void {
   if (c.startsAt && c.endsAt && c.endsAt <= c.startsAt) throw invalidInput('/endsAt', 'must be after startsAt');
@@ -72,7 +67,6 @@ export function checkCampaign(c: Pick<Campaign, 'trigger' | 'target' | 'conditio
       throw error;
     }
   }
-  if (c.target.kind === 'tier') throw notAvailable('/target/kind', 'targeting a tier');
   if (c.effects.length === 0) throw invalidInput('/effects', 'must hold at least one effect');
   c.effects.forEach((effect, i) => {
     if (effect.type === 'award_units' && effect.perSpent !== undefined && c.trigger.kind !== 'purchase') {

@@ -11,7 +11,6 @@ export const attributionRefusals = {
   notYetAvailable: { code: 'reward-not-available', status: 409, reason: 'Reward is not available yet' },
   noLongerAvailable: { code: 'reward-not-available', status: 409, reason: 'Reward is no longer available' },
   notTargeted: { code: 'reward-not-targeted', status: 403, reason: 'Member is not targeted by this reward' },
-  tiersUnknown: { code: 'reward-not-targeted', status: 403, reason: "Reward is targeted at tiers and the member's tiers cannot be read yet" },
   totalLimit: { code: 'reward-limit-reached', status: 409, reason: 'Reward limit reached' },
   memberLimit: { code: 'reward-member-limit-reached', status: 409, reason: 'Reward limit per member reached' },
   periodLimit: { code: 'reward-period-limit-reached', status: 409, reason: 'Reward limit per member and period reached' },
@@ -23,12 +22,9 @@ export const attributionRefusals = {
 
 export type AttributionRefusalKind = keyof typeof attributionRefusals;
 
-/**
- * Whether the reward targets the member. `tierIds` are the ids of the member's current tiers,
- * or null when they cannot be read: a reward targeted at tiers is then refused, never let through.
- */
+/** Whether the reward targets the member. `tierIds` are the ids of the member's current tiers. */
 export function targetingRefusal(
-  targeting: Targeting, member: { customAttributes: Record<string, AttributeValue> }, tierIds: readonly string[] | null,
+  targeting: Targeting, member: { customAttributes: Record<string, AttributeValue> }, tierIds: readonly string[],
 ): AttributionRefusalKind | null {
   switch (targeting.kind) {
     case 'everyone':
@@ -36,7 +32,6 @@ export function targetingRefusal(
     case 'attribute':
       return member.customAttributes[targeting.attribute] === targeting.value ? null : 'notTargeted';
     case 'tiers':
-      if (tierIds === null) return 'tiersUnknown';
       return targeting.tierIds.some((id) => tierIds.includes(id)) ? null : 'notTargeted';
   }
 }

@@ -1,5 +1,4 @@
 import { Issues, checkMetadata, checkName, daysInMonth } from '../ledger/definition-rules.ts';
-import { Problem } from '../problem.ts';
 import { isRealtime, type Condition, type DowngradeReset, type Strategy, type Tier, type TierGroup } from './tier-group.ts';
 
 /**
@@ -33,14 +32,6 @@ export interface TierInput {
   rewardsOnEntry?: string[];
   metadata?: Record<string, unknown>;
 }
-
-/**
- * What cannot be saved yet because the part of the product it needs is not in this build: the
- * spend of purchase transactions, and vouchers for rewards. Refused with this problem, so a
- * business is never told a tier works while half of it silently does nothing.
- */
-export const notAvailableYet = (field: string, what: string) =>
-  new Problem(422, 'not-available-yet', 'Not available yet', `${field}: ${what}`, [{ field, message: what }]);
 
 const maxConditions = 10;
 const maxResets = 10;
@@ -138,9 +129,6 @@ export function applyTierInput(current: Tier | null, input: TierInput, base: Pic
   const isDefault = input.isDefault ?? current?.isDefault ?? false;
   if (isDefault && conditions.length > 0) issues.add('/conditions', 'the default tier is the entry tier of its group: it has no conditions');
   issues.throwIfAny();
-  const spend = conditions.findIndex((c) => c.kind === 'totalSpend');
-  if (spend >= 0) throw notAvailableYet(`/conditions/${spend}/kind`, 'totalSpend is not available until purchase transactions land in this build');
-  if (rewardsOnEntry.length > 0) throw notAvailableYet('/rewardsOnEntry', 'rewards on entry are not available until rewards and vouchers land in this build');
   return {
     id: base.id, programId: base.programId, groupId: base.groupId, name: name!, order: order!, isDefault, conditions,
     conditionsMatch: input.conditionsMatch ?? current?.conditionsMatch ?? 'all', rewardsOnEntry, metadata: metadata!,

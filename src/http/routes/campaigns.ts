@@ -10,7 +10,7 @@ import { pageOf } from './programs.ts';
 
 const tags = ['campaigns'];
 const saveDescription = 'The condition is checked when the campaign is saved: a malformed expression is refused (422) with the position of the error. '
-  + 'Targeting a tier and granting a reward are not available yet in this build and are refused with 422 `feature-not-available`.';
+  + 'Tiers a `tier` target names, rewards and balance definitions effects name must exist (404 naming the field).';
 
 export const campaignRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = async (app, { ctx }) => {
   app.post('/v1/campaigns', {

@@ -45,8 +45,8 @@ export const tierRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = as
   app.post(`${base}/:groupId/tiers`, {
     config: { auth: 'program', idempotent: true },
     schema: { tags, summary: 'Add a tier to a group', params: GroupParams, body: TierCreate,
-      description: 'The first tier of a group is its default (entry) tier and has no conditions. A `totalSpend` condition or '
-        + '`rewardsOnEntry` answer 422 `not-available-yet` until purchase transactions and rewards are in this build. '
+      description: 'The first tier of a group is its default (entry) tier and has no conditions. Rewards in `rewardsOnEntry` and balance '
+        + 'definitions in conditions must exist (404 naming the field). '
         + 'Members already enrolled get their tier at their next recalculation or a program recalculation.',
       response: { 201: Tier, ...problemResponses } },
   }, async (request, reply) => reply.code(201).send(await groups.createTier(ctx, request.programId, request.params.groupId,

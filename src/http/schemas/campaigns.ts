@@ -14,13 +14,13 @@ const Trigger = Type.Union([
   Type.Object({ kind: Kind('registration') }, { additionalProperties: false, description: 'a member registered and enrolled (or activated)' }),
   Type.Object({ kind: Kind('custom_event'), eventType: Type.String({ minLength: 1, maxLength: 100 }) },
     { additionalProperties: false, description: 'a custom event of this type sent by the business' }),
-  Type.Object({ kind: Kind('tier_change') }, { additionalProperties: false, description: "a member's tier changed" }),
+  Type.Object({ kind: Kind('tier_change') }, { additionalProperties: false, description: "a member's tier changed (entry tier at enrolment included); not run for a change a tier_change campaign's own effects caused" }),
 ], { description: 'what makes the campaign run' });
 
 const Target = Type.Union([
   Type.Object({ kind: Kind('all') }, { additionalProperties: false }),
   Type.Object({ kind: Kind('tier'), tierIds: Type.Array(Uuid, { minItems: 1, maxItems: 100 }) },
-    { additionalProperties: false, description: 'members in one of these tiers (not available yet: refused with 422)' }),
+    { additionalProperties: false, description: 'members holding one of these tiers (in any group)' }),
   Type.Object({ kind: Kind('custom_attribute'), name: Type.String({ minLength: 1, maxLength: 100 }), value: Type.Optional(Scalar) },
     { additionalProperties: false, description: 'members having this custom attribute (with this value, if given)' }),
 ], { description: 'who the campaign is for; default all members' });
@@ -39,7 +39,7 @@ const Effect = Type.Union([
     }, { additionalProperties: false }), { maxItems: 100 })),
   }, { additionalProperties: false }),
   Type.Object({ type: Kind('deduct_units'), balanceDefinitionId: DefinitionId, units: Units }, { additionalProperties: false }),
-  Type.Object({ type: Kind('grant_reward'), rewardId: Uuid }, { additionalProperties: false, description: 'not available yet: refused with 422' }),
+  Type.Object({ type: Kind('grant_reward'), rewardId: Uuid }, { additionalProperties: false, description: 'issues the reward as a free voucher (acquisition campaign); when it cannot be issued the effect is recorded as failed' }),
   Type.Object({ type: Kind('set_custom_attribute'), name: Type.String({ minLength: 1, maxLength: 100 }), value: Scalar }, { additionalProperties: false }),
 ]);
 

@@ -12,7 +12,7 @@ const RewardType = Literals(['material', 'static_coupon', 'dynamic_coupon', 'con
 const Targeting = Type.Union([
   Type.Object({ kind: Type.Literal('everyone') }, { additionalProperties: false }),
   Type.Object({ kind: Type.Literal('tiers'), tierIds: Type.Array(Uuid, { minItems: 1, maxItems: 100 }) },
-    { additionalProperties: false, description: "members in one of these tiers (refused until the member's tiers can be read; see the README)" }),
+    { additionalProperties: false, description: 'members holding one of these tiers (in any group); each must exist (404)' }),
   Type.Object({
     kind: Type.Literal('attribute'),
     attribute: Type.String({ minLength: 1, maxLength: 100 }),

@@ -33,8 +33,7 @@ const Condition = Type.Object(
   {
     kind: Literals(['availableUnits', 'earnedUnits', 'totalSpend', 'monthsSinceJoining'],
       'availableUnits: available units of a balance; earnedUnits: units credited in total, or completed since `since`; '
-      + 'totalSpend: purchases (sells minus returns) in minor units — refused (422 not-available-yet) until purchase transactions '
-      + 'are in this build; monthsSinceJoining: whole months since enrolment'),
+      + 'totalSpend: purchases of the member (sells minus returns, by purchasedAt since `since`) in minor units; monthsSinceJoining: whole months since enrolment'),
     balanceDefinitionId: Type.Optional(Uuid),
     minimum: Type.Integer({ description: 'the least the measure must be (1 or more; monthsSinceJoining 0 to 1200)' }),
     since: Type.Optional(Nullable(Type.String({ format: 'date-time', description: 'earnedUnits, totalSpend: count from this time; null or absent: in total' }))),
@@ -66,7 +65,7 @@ const tierFields = {
   conditions: Type.Optional(Type.Array(Condition, { description: 'up to 10 access conditions' })),
   conditionsMatch: Type.Optional(Literals(['all', 'any'], 'all (default): every condition must hold; any: one is enough')),
   rewardsOnEntry: Type.Optional(Type.Array(Uuid, {
-    description: 'rewards granted as vouchers on entering the tier upwards; refused (422 not-available-yet) until rewards are in this build' })),
+    description: 'rewards granted as free vouchers on entering the tier upwards (or as the entry tier); each must exist (404)' })),
   metadata: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'flat key/value object (up to 50 keys; scalar values)' })),
 };
 

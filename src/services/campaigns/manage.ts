@@ -6,13 +6,14 @@ import { readDocument } from '../../domain/purchases/document.ts';
 import type { Queryable } from '../../storage/db.ts';
 import * as campaigns from '../../storage/campaigns/campaigns.ts';
 import { findMember } from '../../storage/members.ts';
-import { findReward } from '../../storage/rewards/rewards.ts';
 import { toPage, type PageRequest } from '../../storage/pagination.ts';
 import type { ServiceContext } from '../context.ts';
 import { programScope, type ProgramScope } from '../emit-context.ts';
 import { loadDefinition } from '../ledger/ledger-scope.ts';
 import { checkAttributeNames } from '../members/identifier-checks.ts';
 import { matchMember } from '../purchases/match.ts';
+import { requireReward } from '../rewards/rewards.ts';
+import { requireTiers } from '../tiers/tier-catalog.ts';
 import { planCampaigns, planView, runCampaigns } from './run.ts';
 
 export interface CampaignInput {
@@ -63,14 +64,12 @@ async function fromInput(tx: Queryable, scope: ProgramScope, input: CampaignInpu
     updatedAt: scope.now,
   };
   checkCampaign(campaign);
+  if (campaign.target.kind === 'tier') await requireTiers(tx, scope.program.id, campaign.target.tierIds, '/target/tierIds');
   for (const [i, effect] of campaign.effects.entries()) {
     if (effect.type === 'award_units' || effect.type === 'deduct_units') {
       await loadDefinition(tx, scope.program.id, effect.balanceDefinitionId, `/effects/${i}/balanceDefinitionId`);
     }
-    if (effect.type === 'grant_reward' && !(await findReward(tx, scope.program.id, effect.rewardId))) {
-      throw new Problem(404, 'not-found', 'Not found', `reward ${effect.rewardId} does not exist`,
-        [{ field: `/effects/${i}/rewardId`, message: 'is not a reward of this program' }]);
-    }
+    if (effect.type === 'grant_reward') await requireReward(tx, scope.program.id, effect.rewardId, `/effects/${i}/rewardId`);
     if (effect.type === 'set_custom_attribute') {
       try {
         checkAttributeNames({ [effect.name]: effect.value });

@@ -8,6 +8,7 @@ import { countRuns, insertRun, type EffectOutcome } from '../../storage/campaign
 import { findMember, type MemberRow } from '../../storage/members.ts';
 import type { PurchaseRow } from '../../storage/purchases/transactions.ts';
 import type { ProgramScope } from '../emit-context.ts';
+import { currentTiers } from '../tiers/recalculate.ts';
 import { applyEffect, type PlannedEffect } from './effects.ts';
 
 /** What makes campaigns run. */
@@ -22,11 +23,7 @@ export interface PlannedCampaign {
   effects: PlannedEffect[];
 }
 
-/** A member's tiers, for conditions; empty until the tiers feature is wired in (see README). */
-async function memberTiers(_tx: Queryable, _programId: string, _memberId: string): Promise<MemberTierFacts> {
-  return [];
-}
-type MemberTierFacts = { groupId: string; groupName: string; tierId: string; tierName: string }[];
+type MemberTierFacts = Awaited<ReturnType<typeof currentTiers>>;
 
 function facts(trigger: CampaignTriggerEvent, member: MemberRow, tiers: MemberTierFacts, now: Date): Record<string, Value> {
   return {
@@ -63,7 +60,7 @@ export async function planCampaigns(tx: Queryable, scope: ProgramScope, trigger:
   if (!member || member.status !== 'active') return plan;
   // Sales earn; a return takes back what its sale earned instead.
   if (trigger.kind === 'purchase' && trigger.purchase.documentType !== 'sell') return plan;
-  const tiers = await memberTiers(tx, scope.program.id, member.id);
+  const tiers = await currentTiers(tx, scope.program.id, member.id);
   const seen = facts(trigger, member, tiers, scope.now);
   for (const listed of await campaignsToRun(tx, scope.program.id, trigger.kind, scope.now)) {
     const hasLimits = listed.limits.perMember !== undefined || listed.limits.total !== undefined;

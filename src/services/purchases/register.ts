@@ -11,6 +11,7 @@ import { runCampaigns, type CampaignRunOutcome } from '../campaigns/run.ts';
 import type { ServiceContext } from '../context.ts';
 import { programScope, type ProgramScope } from '../emit-context.ts';
 import { checkAttributeNames } from '../members/identifier-checks.ts';
+import { recalculateMemberTier } from '../tiers/recalculate.ts';
 import { memberSnapshot } from '../members/member-views.ts';
 import { matchMember } from './match.ts';
 import { takeBackForReturn } from './take-back.ts';
@@ -87,12 +88,16 @@ async function assignInTransaction(
   if (done.documentType === 'sell') {
     await purchases.savePurchaseMatch(tx, done);
     campaigns = await runCampaigns(tx, scope, { kind: 'purchase', purchase: { ...done, memberId: member.id }, sourceEventId: assigned.id });
+    // The member's spend grew: real-time tier groups with a totalSpend condition move now, after the
+    // sale's campaigns (which see the tier the member had when buying).
+    await recalculateMemberTier(tx, scope, member.id, { sourceEventId: assigned.id });
     for (const ret of await purchases.returnsOf(tx, scope.program.id, done.id)) {
       if (ret.memberId === null) await assignInTransaction(tx, scope, ret, member, matchedBy, done);
     }
   } else {
     done.takeBacks = await takeBackForReturn(tx, scope, done, sale!, assigned.id);
     await purchases.savePurchaseMatch(tx, done);
+    await recalculateMemberTier(tx, scope, member.id, { sourceEventId: assigned.id });
   }
   return { purchase: done, campaigns };
 }

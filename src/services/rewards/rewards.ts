@@ -8,6 +8,7 @@ import * as rewards from '../../storage/rewards/rewards.ts';
 import type { ServiceContext } from '../context.ts';
 import { programScope } from '../emit-context.ts';
 import { loadDefinition } from '../ledger/ledger-scope.ts';
+import { requireTiers } from '../tiers/tier-catalog.ts';
 import { rewardView } from './views.ts';
 
 /**
@@ -20,6 +21,13 @@ export async function loadReward(tx: Queryable, programId: string, id: string, f
   const reward = await rewards.findReward(tx, programId, id, forUpdate);
   if (!reward) throw notFound('reward', id);
   return reward;
+}
+
+/** Rewards another part grants (a campaign effect, a tier on entry) must exist: 404 naming the field. */
+export async function requireReward(tx: Queryable, programId: string, id: string, field: string): Promise<void> {
+  if (!(await rewards.findReward(tx, programId, id))) {
+    throw new Problem(404, 'not-found', 'Not found', `reward ${id} does not exist`, [{ field, message: 'is not a reward of this program' }]);
+  }
 }
 
 /** A cost without a definition is paid in the program's default one; a named one must exist. */
@@ -39,6 +47,7 @@ export async function createReward(ctx: ServiceContext, programId: string, input
     const { now } = await programScope(tx, ctx, programId, 'api');
     const complete = await withDefinition(tx, programId, input, (input.cost ?? 0) > 0 || input.type === 'conversion_coupon');
     const reward = newReward(complete, { id: uuidv7(now), programId, now });
+    if (reward.targeting.kind === 'tiers') await requireTiers(tx, programId, reward.targeting.tierIds, '/targeting/tierIds');
     await rewards.insertReward(tx, reward);
     return rewardView(reward, { total: 0, free: 0 });
   });
@@ -55,6 +64,7 @@ export async function updateReward(ctx: ServiceContext, programId: string, id: s
       throw new Problem(409, 'conflict', 'Conflict', 'codeSource cannot change once vouchers were issued', [{ field: '/codeSource', message: 'is fixed once vouchers were issued' }]);
     }
     const next = { ...applyRewardInput(current, complete), updatedAt: now };
+    if (input.targeting?.kind === 'tiers') await requireTiers(tx, programId, input.targeting.tierIds, '/targeting/tierIds');
     await rewards.saveReward(tx, next);
     return rewardView(next, await codeCounts(tx, id));
   });

@@ -8,10 +8,12 @@ import type { Queryable } from '../../storage/db.ts';
 import type { MemberRow } from '../../storage/members.ts';
 import type { SubscriptionRow } from '../../storage/subscriptions.ts';
 import { upsertMemberTier } from '../../storage/tiers/member-tiers.ts';
+import { runCampaigns, type CampaignTriggerEvent } from '../campaigns/run.ts';
 import type { ProgramScope } from '../emit-context.ts';
 import { openBalance } from '../ledger/ledger-scope.ts';
 import { createInScope } from '../ledger/transactions.ts';
 import { memberSnapshot } from '../members/member-views.ts';
+import { issueVoucherInTransaction } from '../rewards/issue-voucher.ts';
 import { groupRef, tierRef } from './tier-catalog.ts';
 
 export const tierJobs = {
@@ -81,8 +83,8 @@ export interface TierChange {
 
 /**
  * Moves a member to a tier in a group: the new association (its moments rescheduled from now),
- * CustomerLevelChanged and tier_association_updated, and on an automatic downgrade the group's
- * unit resets, and the rewards granted on entry.
+ * CustomerLevelChanged and tier_association_updated, on an automatic downgrade the group's unit
+ * resets, then the rewards granted on entering upwards (vouchers) and the tier_change campaigns.
  */
 export async function changeTier(
   tx: Queryable, scope: ProgramScope, holder: TierHolder, group: TierGroup, tiers: Tier[], current: MemberTier | undefined, change: TierChange,
@@ -95,7 +97,7 @@ export async function changeTier(
     programId: scope.program.id, memberId: holder.member.id, groupId: group.id, tierId: to.id, ...base,
     ...momentsOf(scope, group, base, holder.subscription.createdAt), updatedAt: scope.emit.now,
   });
-  await emitEvent(tx, scope.emit, 'CustomerLevelChanged', holder.snapshot, {
+  const levelChanged = await emitEvent(tx, scope.emit, 'CustomerLevelChanged', holder.snapshot, {
     tierSetId: group.id, tierSetName: group.name, levelId: to.id, levelName: to.name,
     previousLevelId: from?.id ?? null, previousLevelName: from?.name ?? null, manual: change.byAdmin, direction: upgraded ? 'up' : 'down',
   });
@@ -108,11 +110,29 @@ export async function changeTier(
     upgraded,
   });
   if (!upgraded && !change.byAdmin) await applyDowngradeResets(tx, scope, holder, group, change.sourceEventId);
-  // Wired by the lead once campaigns land: runCampaigns(tx, scope, { kind: 'tier_change', memberId: holder.member.id,
-  // fromTierId: from?.id ?? null, toTierId: to.id, sourceEventId: change.sourceEventId }).
-  const rewards = rewardsToGrantOnEntry(from, to);
-  // Saving rewardsOnEntry is refused until rewards land (tier-rules.ts), so this list is empty in this build. Wired by
-  // the lead: for each id, issueVoucherInTransaction(tx, scope, { rewardId, memberId: holder.member.id, source: 'tier',
-  // sourceEventId: change.sourceEventId }).
-  if (rewards.length > 0) throw new Error('rewards on entry cannot be issued in this build');
+  // What entering the tier grants, caused by the level change. A reward that cannot be issued
+  // has fired voucher_attribution_failed with its reason; the tier change stands.
+  for (const rewardId of rewardsToGrantOnEntry(from, to)) {
+    await issueVoucherInTransaction(tx, scope, { rewardId, memberId: holder.member.id, source: 'tier', sourceEventId: levelChanged.id });
+  }
+  await runTierChangeCampaigns(tx, scope, { kind: 'tier_change', memberId: holder.member.id, fromTierId: from?.id ?? null, toTierId: to.id,
+    sourceEventId: levelChanged.id });
+}
+
+/** The transactions running tier_change campaigns now. */
+const inTierChangeCampaigns = new WeakSet<Queryable>();
+
+/**
+ * Runs the tier_change campaigns of a change — but not for a change their own effects caused (units
+ * awarded that move the member again): one level of campaigns per tier change, so a campaign that
+ * moves the member cannot run campaigns that move them back, and so on without end.
+ */
+async function runTierChangeCampaigns(tx: Queryable, scope: ProgramScope, trigger: Extract<CampaignTriggerEvent, { kind: 'tier_change' }>) {
+  if (inTierChangeCampaigns.has(tx)) return;
+  inTierChangeCampaigns.add(tx);
+  try {
+    await runCampaigns(tx, scope, trigger);
+  } finally {
+    inTierChangeCampaigns.delete(tx);
+  }
 }

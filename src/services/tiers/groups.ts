@@ -7,6 +7,7 @@ import { findDefinition } from '../../storage/ledger/definitions.ts';
 import { toPage, type PageRequest } from '../../storage/pagination.ts';
 import * as store from '../../storage/tiers/tier-groups.ts';
 import type { ServiceContext } from '../context.ts';
+import { requireReward } from '../rewards/rewards.ts';
 import { programScope } from '../emit-context.ts';
 
 /**
@@ -101,6 +102,7 @@ async function saveTierChecked(tx: Queryable, tier: Tier, others: Tier[], isNew:
   checkPlace(tier, others);
   await requireDefinitions(tx, tier.programId, tier.conditions.flatMap((c, i) =>
     'balanceDefinitionId' in c ? [[`/conditions/${i}/balanceDefinitionId`, c.balanceDefinitionId] as [string, string]] : []));
+  for (const [i, rewardId] of tier.rewardsOnEntry.entries()) await requireReward(tx, tier.programId, rewardId, `/rewardsOnEntry/${i}`);
   const previousDefault = others.find((t) => t.isDefault);
   // A new default takes over from the old one, which becomes an ordinary tier above it (reached
   // by manual assignment until it is given conditions).

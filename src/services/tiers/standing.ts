@@ -2,11 +2,16 @@ import { DateTime } from 'luxon';
 import { standingKey, type Standing } from '../../domain/tiers/qualify.ts';
 import type { Condition } from '../../domain/tiers/tier-group.ts';
 import type { Queryable } from '../../storage/db.ts';
+import { memberSpend } from '../../storage/purchases/spend.ts';
 import type { SubscriptionRow } from '../../storage/subscriptions.ts';
+
+/** A sum of minor units as a number a minimum can be compared with (minimums are safe integers). */
+const safeNumber = (n: bigint) =>
+  Number(n > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : n < BigInt(Number.MIN_SAFE_INTEGER) ? Number.MIN_SAFE_INTEGER : n);
 
 /**
  * Gathers the one figure each condition needs, from the member's subscription (which owns the
- * balances): available and earned units of a balance, months since joining. The only place the
+ * balances): available and earned units of a balance, months since joining, total spend. The only place the
  * tier rules read the rest of the product.
  */
 export async function gatherStanding(
@@ -41,10 +46,12 @@ export async function gatherStanding(
         standing.set(key, Math.max(0, Math.floor(months)));
         break;
       }
-      case 'totalSpend':
-        // Saving a totalSpend condition is refused until purchase transactions land (tier-rules.ts);
-        // the lead wires memberSpend(tx, programId, memberId, since) from src/storage/purchases/spend.ts here.
-        throw new Error('totalSpend conditions cannot be evaluated in this build');
+      case 'totalSpend': {
+        // The owner's own documents: household members share balances, not tiers nor spend.
+        const spend = await memberSpend(tx, subscription.programId, subscription.memberId, c.since === null ? null : new Date(c.since));
+        standing.set(key, safeNumber(spend));
+        break;
+      }
     }
   }
   return standing;

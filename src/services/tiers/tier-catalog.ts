@@ -1,6 +1,7 @@
+import { Problem } from '../../domain/problem.ts';
 import type { Tier, TierGroup } from '../../domain/tiers/tier-group.ts';
 import type { Queryable } from '../../storage/db.ts';
-import { programGroups, tiersOfGroups } from '../../storage/tiers/tier-groups.ts';
+import { findTier, programGroups, tiersOfGroups } from '../../storage/tiers/tier-groups.ts';
 
 export interface GroupWithTiers {
   group: TierGroup;
@@ -37,3 +38,12 @@ export async function realtimeGroups(tx: Queryable, programId: string): Promise<
 
 export const tierRef = (t: Pick<Tier, 'id' | 'name'>) => ({ id: t.id, name: t.name });
 export const groupRef = (g: Pick<TierGroup, 'id' | 'name'>) => ({ id: g.id, name: g.name });
+
+/** Tiers another part names (a campaign's or a reward's targeting) must exist: 404 naming the field of the first that does not. */
+export async function requireTiers(tx: Queryable, programId: string, ids: string[], field: string): Promise<void> {
+  for (const [i, id] of ids.entries()) {
+    if (!(await findTier(tx, programId, id))) {
+      throw new Problem(404, 'not-found', 'Not found', `tier ${id} does not exist`, [{ field: `${field}/${i}`, message: 'is not a tier of this program' }]);
+    }
+  }
+}

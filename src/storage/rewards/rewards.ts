@@ -78,11 +78,10 @@ export async function listRewards(tx: Queryable, programId: string, filter: Rewa
 
 /**
  * The member catalog: active, visible rewards inside their window that target the member —
- * everyone, a custom attribute the member has with that value, or one of the member's tiers
- * (only when `tierIds` is known; null leaves tier-targeted rewards out).
+ * everyone, a custom attribute the member has with that value, or one of the member's tiers.
  */
 export async function listCatalog(
-  tx: Queryable, programId: string, member: { customAttributes: Record<string, unknown> }, tierIds: string[] | null, now: Date,
+  tx: Queryable, programId: string, member: { customAttributes: Record<string, unknown> }, tierIds: string[], now: Date,
   page: PageRequest,
 ): Promise<Reward[]> {
   const rows = await tx.query<Reward>(
@@ -91,7 +90,7 @@ export async function listCatalog(
        AND (r.available_from IS NULL OR r.available_from <= $4) AND (r.available_until IS NULL OR r.available_until > $4)
        AND (r.targeting->>'kind' = 'everyone'
          OR (r.targeting->>'kind' = 'attribute' AND $5::jsonb -> (r.targeting->>'attribute') = r.targeting->'value')
-         OR (r.targeting->>'kind' = 'tiers' AND $6::text[] IS NOT NULL
+         OR (r.targeting->>'kind' = 'tiers'
              AND EXISTS (SELECT 1 FROM jsonb_array_elements_text(r.targeting->'tierIds') t WHERE t = ANY($6::text[]))))
      ORDER BY r.id LIMIT $3`,
     [programId, page.after, page.limit + 1, now, JSON.stringify(member.customAttributes), tierIds],
