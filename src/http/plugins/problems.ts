@@ -7,6 +7,9 @@ import { Problem, type FieldIssue } from '../../domain/problem.ts';
  * is not a Problem or a Fastify client error is a bug: logged with its stack, answered with a
  * plain 500 that reveals nothing.
  */
+/** deadlock_detected and serialization_failure: the database rolled the transaction back. */
+const transientCodes = new Set(['40P01', '40001']);
+
 export const problemsPlugin = fp(async (app: FastifyInstance) => {
   // JSON is the only body the API reads: anything else is refused as 415 before validation.
   app.removeContentTypeParser('text/plain');
@@ -36,6 +39,14 @@ export const problemsPlugin = fp(async (app: FastifyInstance) => {
       const field = error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'header.content-type' : 'body';
       return sendProblem(request, reply, new Problem(error.statusCode, 'invalid-request', 'Invalid request',
         error.message, [{ field, message: error.message }]));
+    }
+    if (transientCodes.has((error as { code?: string }).code ?? '')) {
+      // PostgreSQL aborted the transaction (a deadlock with a concurrent change, or a
+      // serialisation failure): nothing was changed, and the same request can simply be retried.
+      request.log.warn({ err: error }, 'transaction aborted by a concurrent change');
+      reply.header('retry-after', '1');
+      return sendProblem(request, reply, new Problem(503, 'concurrent-change', 'Concurrent change',
+        'the change met a concurrent one on the same data and was rolled back; nothing was changed, retry it'));
     }
     request.log.error({ err: error }, 'unhandled error');
     return sendProblem(request, reply, new Problem(500, 'internal', 'Internal error',
