@@ -170,6 +170,22 @@ describe('effects', () => {
   });
 });
 
+describe('registration trigger', () => {
+  it('runs when a member registered with a code activates, not at their registration', async () => {
+    const p = await purchaseProgram(h);
+    await p.campaign({ name: 'Welcome', trigger: { kind: 'registration' }, effects: [{ type: 'award_units', units: 25 }] });
+    const ada = await p.register({ email: 'ada-code@example.com', activation: 'code' });
+    const registered = await p.events();
+    expect(names(registered)).not.toContain('CampaignEffectWasApplied');
+    const code = ofType(registered, 'CustomerWasRegisteredWithoutActivation')[0].data.activationCode;
+    const activated = await p.call('POST', `/v1/members/${ada.id}/activate`, { code });
+    expect(activated.statusCode, activated.body).toBe(200);
+    const events = await p.events();
+    expect(ofType(events, 'CampaignEffectWasApplied').map((e) => e.data)).toMatchObject([{ campaignName: 'Welcome', amount: 25, transactionId: null }]);
+    expect(await p.balance(ada.id)).toMatchObject({ available: 25 });
+  });
+});
+
 describe('campaigns and tiers', () => {
   it('registration sees the entry tier; a tier target and member.tier; a tier_change campaign awards units on an upgrade', async () => {
     const p = await purchaseProgram(h);
@@ -241,6 +257,8 @@ describe('limits, windows and simulation', () => {
     await p.campaign({ name: 'once a day, three ever', effects: [{ type: 'award_units', units: 5 }],
       limits: { perMember: { count: 1, period: 'day' }, total: { count: 3, period: 'ever' } } });
     await p.campaign({ name: 'not yet', startsAt: '2026-06-01T00:00:00Z', effects: [{ type: 'award_units', units: 1000 }] });
+    await p.campaign({ name: 'over', endsAt: '2026-04-01T10:00:00Z', effects: [{ type: 'award_units', units: 1000 }] }); // exclusive
+    await p.campaign({ name: 'paused', active: false, effects: [{ type: 'award_units', units: 1000 }] });
     const applied = async (email: string) => (await p.sell(100, { email })).json().campaigns.length;
     expect(await applied('ada@example.com')).toBe(1);
     expect(await applied('ada@example.com')).toBe(0); // per member per day reached

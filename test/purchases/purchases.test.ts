@@ -204,6 +204,28 @@ describe('returns', () => {
     expect(await p.check()).toEqual({ consistent: true, differences: [] });
   });
 
+  it("take from the lot the sale earned before the member's older units, then from the others", async () => {
+    const p = await purchaseProgram(h);
+    const ada = await p.register({ email: 'ada@example.com' });
+    expect((await p.credit(ada.id, 100)).statusCode).toBe(201); // an older lot: a plain debit takes it first
+    await p.campaign({ name: 'fixed 100', effects: [{ type: 'award_units', units: 100 }] });
+    const sale = await p.sell(1000, { email: 'ada@example.com' });
+    const earned = sale.json().campaigns[0].effects[0].ledgerTransactionId;
+    // Remaining units of each lot, oldest first, the sale's marked.
+    const lots = async () => (await p.all(`/v1/balances/${(await p.balanceOf(ada.id)).id}/lots`))
+      .map((l) => (l.transactionId === earned ? `sale:${l.remaining}` : l.remaining));
+    expect((await p.giveBack(sale.json().documentNumber, 500)).json().takeBacks[0]).toMatchObject({ due: 50, taken: 50 });
+    expect(await lots()).toEqual([100, 'sale:50']);
+    expect((await p.debit(ada.id, 120)).statusCode).toBe(201);
+    expect(await lots()).toEqual([0, 'sale:30']);
+    expect((await p.credit(ada.id, 40)).statusCode).toBe(201);
+    // The sale's lot holds 30 of the 50 due: the other 20 come from the member's other units.
+    const rest = await p.giveBack(sale.json().documentNumber, 500);
+    expect(rest.json().takeBacks[0]).toMatchObject({ due: 50, taken: 50, notTaken: 0 });
+    expect(await lots()).toEqual([0, 'sale:0', 20]);
+    expect(await p.check()).toEqual({ consistent: true, differences: [] });
+  });
+
   it('an anonymous sale assigned later brings its anonymous returns, which take back their share', async () => {
     const p = await purchaseProgram(h);
     const ada = await p.register({ email: 'ada@example.com' });
@@ -213,6 +235,9 @@ describe('returns', () => {
     expect(ret.json()).toMatchObject({ memberId: null, takeBacks: [] });
     const matched = await p.giveBack(sale.json().documentNumber, 1000, { customer: { email: 'ada@example.com' } });
     expect(matched.statusCode).toBe(409);
+    const early = await p.call('POST', `/v1/purchases/${ret.json().id}/assign`, { memberId: ada.id });
+    expect(early.statusCode).toBe(409);
+    expect(early.json()).toMatchObject({ type: '/problems/return-refused', errors: [{ field: '/returnedDocumentNumber' }] });
     await p.events();
     const assigned = await p.call('POST', `/v1/purchases/${sale.json().id}/assign`, { memberId: ada.id });
     expect(assigned.statusCode, assigned.body).toBe(200);
