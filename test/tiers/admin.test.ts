@@ -112,7 +112,18 @@ describe('program recalculation', () => {
     expect((await p.call('POST', '/v1/tier-recalculations')).statusCode).toBe(409);
     expect(await h.scheduler.runOne()).toBe(true);
     expect(await p.ok('GET', `/v1/tier-recalculations/${run.id}`)).toMatchObject({ status: 'running', processed: 100, changed: 100 });
+    // The second batch fails on its second member: it is rolled back whole, progress stays at the
+    // first batch, and the retry resumes from the cursor.
+    await h.db.query(`CREATE FUNCTION fail_tier_test() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'injected failure'; END $$`);
+    await h.db.query(`CREATE TRIGGER fail_tier_test BEFORE INSERT ON member_tiers FOR EACH ROW
+      WHEN (NEW.member_id = '${members[101].id}') EXECUTE FUNCTION fail_tier_test()`);
     expect(await h.scheduler.runOne()).toBe(true);
+    expect(await p.ok('GET', `/v1/tier-recalculations/${run.id}`)).toMatchObject({ status: 'running', processed: 100, changed: 100 });
+    expect(await p.tiers(members[100].id)).toEqual([]);
+    await h.db.query(`DROP TRIGGER fail_tier_test ON member_tiers`);
+    await h.db.query(`DROP FUNCTION fail_tier_test()`);
+    await p.advance({ by: 'PT1M' });
     expect(await p.ok('GET', `/v1/tier-recalculations/${run.id}`)).toMatchObject({ status: 'completed', processed: 103, changed: 103 });
 
     const events = await p.events();
@@ -122,10 +133,16 @@ describe('program recalculation', () => {
     expect(changes.filter((e) => e.data.levelId === plus.id).map((e) => e.data.customer.customerId)).toEqual([members[0].id]);
     expect(changes.every((e) => e.data.previousLevelId === null && e.data.direction === 'up' && e.data.manual === false)).toBe(true);
     expect(await p.tiers(members[1].id)).toMatchObject([{ tierId: basic.id, nextRecalculationAt: '2027-03-01T09:00:00.000Z' }]);
-    // Nothing left to change: a second run changes nobody and fires nothing.
+    // Nothing left to change: a second run changes nobody and fires nothing. It keeps a manual
+    // tier, and does not take members[0] down (300 spent, Basic earned): the group never downgrades.
+    await p.move(members[0].id, 'debit', 300);
+    await p.ok('PUT', `/v1/members/${members[1].id}/tiers/${group.id}`, { tierId: plus.id });
+    expect(levelChanges(await p.events())).toEqual([{ to: 'Plus', from: 'Basic', direction: 'up', manual: true }]);
     const again = await p.ok('POST', '/v1/tier-recalculations', undefined, 202);
     await p.advance({ by: 'PT1S' });
     expect(await p.ok('GET', `/v1/tier-recalculations/${again.id}`)).toMatchObject({ status: 'completed', processed: 103, changed: 0 });
     expect(levelChanges(await p.events())).toEqual([]);
+    expect(await p.tiers(members[0].id)).toMatchObject([{ tierId: plus.id, manual: false }]);
+    expect(await p.tiers(members[1].id)).toMatchObject([{ tierId: plus.id, manual: true }]);
   });
 });

@@ -195,6 +195,34 @@ describe('tiers wired to purchases and rewards', () => {
   });
 });
 
+describe('months since joining and spend since a date', () => {
+  it('are measured from the enrolment and the purchase dates; a tier shows its metadata', async () => {
+    const p = await tierProgram(h);
+    const loyalty = await p.group({ name: 'Loyalty' }, [['Newcomer', []]]);
+    const regular = await p.ok('POST', `/v1/tier-groups/${loyalty.id}/tiers`, { name: 'Regular', order: 10,
+      conditions: [{ kind: 'monthsSinceJoining', minimum: 2 }], metadata: { colour: 'green', lounge: false, rank: 2 } }, 201);
+    expect(regular.metadata).toEqual({ colour: 'green', lounge: false, rank: 2 });
+    expect((await p.ok('GET', `/v1/tier-groups/${loyalty.id}`)).tiers[1].metadata).toEqual({ colour: 'green', lounge: false, rank: 2 });
+    await p.group({ name: 'Shopper' }, [['Browser', []], ['Recent buyer', [{ kind: 'totalSpend', minimum: 5_000, since: '2026-03-01T00:00:00Z' }]]]);
+    const member = await p.member();
+    const sell = (n: number, purchasedAt: string, grossTotal: number) => p.ok('POST', '/v1/purchases', { documentNumber: `M-${n}`, purchasedAt,
+      currency: 'EUR', grossTotal, customer: { memberId: member.id } }, 201);
+    await p.events();
+    await sell(1, '2026-02-20T10:00:00Z', 9_000); // before the date: not counted
+    await sell(2, '2026-03-01T08:00:00Z', 4_000);
+    expect(levelChanges(await p.events())).toEqual([]);
+    await sell(3, '2026-03-01T08:30:00Z', 1_000);
+    expect(levelChanges(await p.events())).toEqual([{ to: 'Recent buyer', from: 'Browser', direction: 'up', manual: false }]);
+    // Two months less a day after joining, a balance change still finds one month; two months on, Regular.
+    await p.advance({ to: '2026-04-30T09:00:00.000Z' });
+    await p.move(member.id, 'credit', 1);
+    expect(levelChanges(await p.events())).toEqual([]);
+    await p.advance({ to: '2026-05-01T09:00:00.000Z' });
+    await p.move(member.id, 'credit', 1);
+    expect(levelChanges(await p.events())).toEqual([{ to: 'Regular', from: 'Newcomer', direction: 'up', manual: false }]);
+  });
+});
+
 describe('earned units since a date', () => {
   it('count only the credits completed since then', async () => {
     const p = await tierProgram(h);

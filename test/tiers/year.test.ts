@@ -95,3 +95,28 @@ describe("a member's year with the sandbox clock", () => {
       nextRecalculationAt: '2028-04-15T10:00:00.000Z' }]);
   });
 });
+
+describe('yearly strategies of both kinds', () => {
+  it('upgrades on the membership anniversary only, and downgrades on the fixed date after LevelWillExpire', async () => {
+    const p = await tierProgram(h);
+    await p.group({ name: 'Status', upgradeStrategy: { kind: 'membership_anniversary' }, downgradeStrategy: { kind: 'fixed_date', month: 6, day: 1 },
+      anniversaryReminderDaysBefore: 3 }, [
+      ['Bronze', []], ['Silver', [{ kind: 'availableUnits', balanceDefinitionId: p.points, minimum: 100 }]],
+    ]);
+    const member = await p.member();
+    const moves = async () => (await p.events()).filter((e) => /^(CustomerLevelChanged|LevelWillExpire|tier_anniversary_reminder)$/.test(nameOf(e)))
+      .map((e) => e.data ? `${nameOf(e)}:${e.data.levelName}:${e.data.direction ?? ''}@${e.timestamp}`
+        : `${nameOf(e)}:${e.tier.name}:${e.reminder.value} ${e.reminder.unit}@${e.event_date}`);
+    expect(await moves()).toEqual(['CustomerLevelChanged:Bronze:up@2026-03-01T09:00:00.000Z']);
+    // Earned now, but the 1 June moment only downgrades: Silver waits for the enrolment anniversary.
+    await p.move(member.id, 'credit', 200);
+    await p.advance({ to: '2027-03-02T00:00:00.000Z' });
+    // The group's own reminder setting (3 days) before the Bronze anniversary, not the program's 7.
+    expect(await moves()).toEqual(['tier_anniversary_reminder:Bronze:3 day@2027-02-26T09:00:00.000Z',
+      'CustomerLevelChanged:Silver:up@2027-03-01T09:00:00.000Z']);
+    await p.move(member.id, 'debit', 200);
+    expect(await p.tiers(member.id)).toMatchObject([{ tierName: 'Silver', nextRecalculationAt: '2027-05-31T22:00:00.000Z' }]);
+    await p.advance({ to: '2027-06-02T00:00:00.000Z' });
+    expect(await moves()).toEqual(['LevelWillExpire:Silver:@2027-05-24T22:00:00.000Z', 'CustomerLevelChanged:Bronze:down@2027-05-31T22:00:00.000Z']);
+  });
+});
