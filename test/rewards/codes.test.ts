@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { attributionRefusals } from '../../src/domain/rewards/issuing.ts';
+import { redemptionRefusals } from '../../src/domain/rewards/voucher.ts';
 import { startHarness, type Harness } from '../support/harness.ts';
 import { closeReceivers, rewardsProgram } from './support.ts';
 
@@ -43,6 +45,13 @@ describe('code pools', () => {
     expect(ghost.statusCode).toBe(404);
   });
 
+  it('refuses an upload of more than 1,000,000 codes (413), importing none', async () => {
+    const reward = await p.reward({ codeSource: 'pool' });
+    const tooMany = await p.uploadCodes(reward.id, Array.from({ length: 1_000_001 }, (_, i) => `C${i}`));
+    expect(tooMany.json()).toMatchObject({ status: 413, type: '/problems/too-many-codes' });
+    expect((await p.call('GET', `/v1/rewards/${reward.id}`)).json().codes).toEqual({ total: 0, free: 0 });
+  }, 60_000);
+
   it('keeps the code source fixed once vouchers were issued', async () => {
     const reward = await p.reward();
     const bea = await p.member('bea-codes@example.com');
@@ -69,5 +78,10 @@ describe('the API reference', () => {
     const create = spec.paths['/v1/rewards'].post.requestBody.content['application/json'].schema;
     expect(create.required.sort()).toEqual(['name', 'type']);
     expect(spec.paths['/v1/rewards/{rewardId}/purchase'].post.description).toContain('voucher_attribution_failed');
+    // Every refusal a caller may get is named where the issuing and redeeming routes are documented.
+    for (const { code } of Object.values(attributionRefusals)) expect(spec.paths['/v1/rewards/{rewardId}/assign'].post.description).toContain(`\`${code}\``);
+    for (const [kind, { code }] of Object.entries(redemptionRefusals)) {
+      if (kind !== 'cancelledRedemption' && kind !== 'timedOutRedemption') expect(spec.paths['/v1/vouchers/redeem'].post.description).toContain(`\`${code}\``);
+    }
   });
 });

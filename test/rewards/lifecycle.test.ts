@@ -138,6 +138,8 @@ describe('moments: activation, reminders, expiry', () => {
     expect(reminders[0].data).toMatchObject({ issuedRewardId: voucher.id, couponCode: voucher.code, expiresAt: voucher.expiresAt, daysBefore: 7 });
     expect(reminders[1]).toMatchObject({ id: voucher.id, code: voucher.code, expired_at: voucher.expiresAt, valid_from: voucher.validFrom,
       reminder: { unit: 'day', value: 7 }, membership: { card_id: eve.cardId }, offer: { id: reward.id, name: 'Dessert' } });
+    const [membership] = await h.db.query<{ created_at: Date }>(`SELECT created_at FROM subscriptions WHERE member_id = $1`, [eve.id]);
+    expect(reminders[1].membership.created_at).toBe(new Date(membership.created_at).toISOString());
 
     await p.advance({ by: 'P7D' });
     expect((await p.voucher(voucher.id)).status).toBe('expired');
@@ -207,6 +209,9 @@ describe('revoking and cancelling', () => {
     expect((await p.call('GET', `/v1/rewards/${reward.id}`)).json().issued).toBe(0);
     expect((await p.purchase(reward.id, hal.id)).statusCode).toBe(201);
     expect((await p.call('POST', `/v1/vouchers/${voucher.id}/cancel`)).json()).toMatchObject({ status: 409, type: '/problems/voucher-state' });
+    await p.events();
+    expect((await redeem({ code: voucher.code, autoComplete: true })).json()).toMatchObject({ status: 409, type: '/problems/voucher-cancelled' });
+    expect(await p.events()).toMatchObject([{ event_name: 'voucher_redeem_unauthorized', code: voucher.code, reason: 'Voucher is cancelled' }]);
     expect(await p.check()).toEqual({ consistent: true, differences: [] });
     await p.events();
   });

@@ -16,7 +16,8 @@ const base = '/v1/rewards';
 const issueDescription = 'Fires CustomerBoughtReward and voucher_created. When the reward cannot be issued, voucher_attribution_failed '
   + 'carries the reason and the answer is a problem, nothing else changing (no units taken): `reward-inactive`, `reward-not-available` '
   + '(outside its window), `reward-not-targeted` (403), `reward-limit-reached`, `reward-member-limit-reached`, `reward-period-limit-reached`, '
-  + '`reward-out-of-codes`, `reward-validity-passed`, `member-inactive`, `subscription-revoked` (409), `insufficient-balance`, `debit-cap` (422), '
+  + '`reward-out-of-codes`, `reward-validity-passed`, `reward-must-be-bought` (a units-conversion coupon given, not bought), `member-inactive`, '
+  + '`subscription-revoked` (409), `insufficient-balance`, `debit-cap` (422), '
   + '`velocity-limit` (429).';
 
 /** The reward catalog (admin), issuing vouchers from it, and the member's own catalog. */
