@@ -1,7 +1,7 @@
 import { uuidv7 } from '../domain/ids.ts';
 import { buildEventBody, type MemberSnapshot } from '../events/catalog.ts';
 import type { Queryable } from '../storage/db.ts';
-import { insertEventWithMessages, nextEventSequence } from '../storage/events.ts';
+import { insertEventsWithMessages } from '../storage/events.ts';
 import { buildOperationalBody, operationalEventTypes } from './operational-events.ts';
 
 const operational = new Set(operationalEventTypes.map((t) => t.name));
@@ -39,6 +39,21 @@ export interface EmittedEvent {
   messages: number;
 }
 
+export interface EventToEmit {
+  type: string;
+  member: MemberSnapshot | null;
+  fields: Record<string, unknown>;
+}
+
+/**
+ * Stands for the sequence number in a body until the database hands the number out: bodies are
+ * built and checked before the program's sequence is taken, so the sequence lock is held for one
+ * statement and the COMMIT, not for the building of the bodies. The largest safe integer, so a
+ * body holding it is valid against the schema; it is replaced exactly once (see emitEvents).
+ */
+const sequenceStandIn = Number.MAX_SAFE_INTEGER;
+const standInText = `"sequence":${sequenceStandIn}`;
+
 /**
  * Records one event in the caller's transaction (the transactional outbox): it commits with the
  * change it reports or not at all. The body is built and checked against the event type's
@@ -51,25 +66,40 @@ export async function emitEvent(
   member: MemberSnapshot | null,
   fields: Record<string, unknown>,
 ): Promise<EmittedEvent> {
-  const sequence = await nextEventSequence(tx, ctx.program.id);
-  const id = uuidv7(ctx.occurredAt);
-  const envelope = { eventId: id, occurredAt: ctx.occurredAt, program: ctx.program, sequence, member, source: ctx.source };
-  const body = operational.has(type)
-    ? buildOperationalBody(type, envelope, fields)
-    : buildEventBody(type, envelope, fields);
-  const { messages, notified } = await insertEventWithMessages(
+  const [emitted] = await emitEvents(tx, ctx, [{ type, member, fields }]);
+  return emitted;
+}
+
+/**
+ * Records the events of one change, in this order, in the caller's transaction, with one
+ * statement: the program's next sequence numbers, the events and their messages. The program's
+ * sequence row is locked from that statement to the COMMIT (which is what makes the sequence
+ * gap-free and in commit order), so a use case emits its events last, all at once.
+ */
+export async function emitEvents(tx: Queryable, ctx: EmitContext, events: readonly EventToEmit[]): Promise<EmittedEvent[]> {
+  if (events.length === 0) return [];
+  const rows = events.map(({ type, member, fields }) => {
+    const id = uuidv7(ctx.occurredAt);
+    const envelope = { eventId: id, occurredAt: ctx.occurredAt, program: ctx.program, sequence: sequenceStandIn, member, source: ctx.source };
+    const body = JSON.stringify(operational.has(type) ? buildOperationalBody(type, envelope, fields) : buildEventBody(type, envelope, fields));
+    // The stand-in must be the envelope's and only it (a field holding the same text would be renumbered too).
+    const at = body.indexOf(standInText);
+    if (at < 0 || body.indexOf(standInText, at + 1) >= 0) throw new Error(`event ${type}: the sequence stand-in is not unique in its body`);
+    return { id, type, body };
+  });
+  const { sequences, messages, notified } = await insertEventsWithMessages(
     tx,
-    { id, programId: ctx.program.id, sequence, type, body: JSON.stringify(body), occurredAt: ctx.occurredAt },
+    { programId: ctx.program.id, occurredAt: ctx.occurredAt, events: rows, standIn: standInText },
     ctx.now,
     (count) => Array.from({ length: count }, () => uuidv7(ctx.now)),
     // A transaction that has notified once needs no second NOTIFY, and must not hold back other
     // transactions' NOTIFYs for as long as it runs.
     tx !== lastNotifier && performance.now() - lastNotifiedAt >= notifyEveryMs ? outboxChannel : undefined,
   );
-  // Only a NOTIFY actually sent counts: an event without messages sends none.
+  // Only a NOTIFY actually sent counts: events without messages send none.
   if (notified) {
     lastNotifiedAt = performance.now();
     lastNotifier = tx;
   }
-  return { id, sequence, type, messages };
+  return rows.map((row, n) => ({ id: row.id, sequence: sequences[n], type: row.type, messages: messages[n] }));
 }

@@ -40,6 +40,30 @@ export async function lockBalanceById(tx: Queryable, programId: string, id: stri
   return rows[0];
 }
 
+/** Locks several balances of a program in the ledger's lock order (subscription, then definition), returned in that order. */
+export async function lockBalancesById(tx: Queryable, programId: string, ids: string[]) {
+  return tx.query<BalanceRow>(
+    `SELECT ${columns} FROM balances b WHERE b.program_id = $1 AND b.id = ANY ($2::uuid[])
+     ORDER BY b.subscription_id, b.definition_id FOR UPDATE`,
+    [programId, ids],
+  );
+}
+
+/** Writes the figures of several balances (locked by the caller) in one statement. */
+export async function saveFiguresOf(tx: Queryable, balances: BalanceRow[], now: Date): Promise<void> {
+  if (balances.length === 0) return;
+  const column = (pick: (b: BalanceRow) => number) => balances.map(pick);
+  await tx.query(
+    `UPDATE balances b SET available = f.available, pending = f.pending, blocked = f.blocked, spent = f.spent, expired = f.expired,
+       earned = f.earned, updated_at = $8
+     FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[])
+       AS f (id, available, pending, blocked, spent, expired, earned)
+     WHERE b.id = f.id`,
+    [balances.map((b) => b.id), column((b) => b.available), column((b) => b.pending), column((b) => b.blocked), column((b) => b.spent),
+      column((b) => b.expired), column((b) => b.earned), now],
+  );
+}
+
 export async function saveFigures(tx: Queryable, balance: BalanceRow, now: Date): Promise<void> {
   await tx.query(
     `UPDATE balances SET available = $2, pending = $3, blocked = $4, spent = $5, expired = $6, earned = $7, status = $8, updated_at = $9
