@@ -73,7 +73,8 @@ export async function insertEventsWithMessages(
        WHERE t.k <= cardinality($7::uuid[])
      )
      SELECT (SELECT array_agg(b.sequence::text ORDER BY b.n) FROM batch b) AS sequences,
-            (SELECT array_agg((SELECT count(*) FROM targets t WHERE t.n = b.n)::int ORDER BY b.n) FROM batch b) AS "fanOuts",
+            (SELECT array_agg(coalesce(c.count, 0)::int ORDER BY b.n)
+             FROM batch b LEFT JOIN (SELECT n, count(*) FROM targets GROUP BY n) c ON c.n = b.n) AS "fanOuts",
             COALESCE((SELECT array_agg(t.event_id ORDER BY t.k) FROM targets t WHERE t.k > cardinality($7::uuid[])), '{}') AS "restEvents",
             COALESCE((SELECT array_agg(t.endpoint_id ORDER BY t.k) FROM targets t WHERE t.k > cardinality($7::uuid[])), '{}') AS "restEndpoints",
             -- pg_notify returns void, which as text is '' (not NULL): true when it was called.

@@ -19,11 +19,12 @@ import { endPendingTransaction } from './transactions.ts';
 import { lotView } from './views.ts';
 
 /**
- * Balances handled per sweep transaction; a sweep with more due comes straight back. The expiry
- * sweep handles a batch with a few statements whatever its size; a transaction stays short
- * enough not to hold the program's balances for long.
+ * Due lots taken per sweep transaction (with every other due lot of their balances); a sweep
+ * that took a full batch comes straight back. The expiry sweep handles a batch with a few
+ * statements whatever its size (activation still goes balance by balance, hence its smaller
+ * batch); a transaction stays short enough not to hold balances for long.
  */
-const sweepBatch = 2000;
+const sweepLots = { expire: 10_000, activate: 500 } as const;
 /** Events written per statement by a sweep: bounds one statement's size (bodies are ~1 kB). */
 const eventsPerStatement = 1000;
 
@@ -102,9 +103,9 @@ async function comeBack(tx: Queryable, scope: ProgramScope, kind: string, dedupe
 export function expireLotsHandler(ctx: ServiceContext): JobHandler {
   return async (tx, job) => {
     const scope = await programScope(tx, ctx, job.programId, 'scheduler');
-    const due = await sweeps.dueBalances(tx, 'expire', job.programId, scope.now, sweepBatch);
-    if (due.length > 0) await expireBalances(tx, scope, due, null);
-    if (due.length === sweepBatch) await comeBack(tx, scope, ledgerJobs.expireLots, ledgerJobs.expireLots);
+    const due = await sweeps.dueBalances(tx, 'expire', job.programId, scope.now, sweepLots.expire);
+    if (due.balances.length > 0) await expireBalances(tx, scope, due.balances, null);
+    if (due.more) await comeBack(tx, scope, ledgerJobs.expireLots, ledgerJobs.expireLots);
   };
 }
 
@@ -112,11 +113,11 @@ export function expireLotsHandler(ctx: ServiceContext): JobHandler {
 export function activateLotsHandler(ctx: ServiceContext): JobHandler {
   return async (tx, job) => {
     const scope = await programScope(tx, ctx, job.programId, 'scheduler');
-    const due = await sweeps.dueBalances(tx, 'activate', job.programId, scope.now, sweepBatch);
+    const due = await sweeps.dueBalances(tx, 'activate', job.programId, scope.now, sweepLots.activate);
     const events: EventToEmit[] = [];
-    for (const balance of due) events.push(...await activateBalance(tx, scope, balance, null));
+    for (const balance of due.balances) events.push(...await activateBalance(tx, scope, balance, null));
     await emitInBatches(tx, scope, events);
-    if (due.length === sweepBatch) await comeBack(tx, scope, ledgerJobs.activateLots, ledgerJobs.activateLots);
+    if (due.more) await comeBack(tx, scope, ledgerJobs.activateLots, ledgerJobs.activateLots);
   };
 }
 

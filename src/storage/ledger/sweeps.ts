@@ -16,18 +16,21 @@ const dueLots: Record<SweepKind, string> = {
 };
 
 /**
- * Balances with lots due for a sweep by `now` (a bounded batch; the sweep comes back for more),
- * in the ledger's lock order (subscription, then definition): the sweep locks them in the same
- * order as every other operation locking several balances.
+ * Balances holding some of the first `lots` lots due for a sweep by `now` (found through the
+ * lots_expiry/lots_activation index, so the cost follows the batch, not everything due), in the
+ * ledger's lock order (subscription, then definition): the sweep locks them in that order, as
+ * every operation locking several balances does. `more`: the batch was full, others may be due.
  */
-export async function dueBalances(tx: Queryable, kind: SweepKind, programId: string, now: Date, limit: number) {
-  return tx.query<DueBalance>(
-    `SELECT DISTINCT l.balance_id AS "balanceId", b.definition_id AS "definitionId", b.subscription_id AS "subscriptionId"
-     FROM lots l JOIN balances b ON b.id = l.balance_id
-     WHERE l.program_id = $1 AND ${dueLots[kind]}
-     ORDER BY 3, 2 LIMIT $3`,
-    [programId, now, limit],
+export async function dueBalances(tx: Queryable, kind: SweepKind, programId: string, now: Date, lots: number) {
+  const rows = await tx.query<DueBalance & { picked: number }>(
+    `WITH picked AS (SELECT l.balance_id FROM lots l WHERE l.program_id = $1 AND ${dueLots[kind]} LIMIT $3)
+     SELECT b.id AS "balanceId", b.definition_id AS "definitionId", b.subscription_id AS "subscriptionId",
+            (SELECT count(*) FROM picked)::int AS picked
+     FROM balances b WHERE b.id IN (SELECT balance_id FROM picked)
+     ORDER BY 3, 2`,
+    [programId, now, lots],
   );
+  return { balances: rows.map(({ picked: _, ...due }) => due), more: rows.length > 0 && rows[0].picked === lots };
 }
 
 /**
