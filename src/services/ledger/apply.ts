@@ -101,8 +101,8 @@ export async function creditBalance(tx: Queryable, ls: LedgerScope, t: LedgerTra
   if (lot.status === 'pending') ls.balance.pending += t.amount;
   else ls.balance.available += t.amount;
   ls.balance.earned += t.amount;
-  await saveFigures(tx, ls.balance, ls.scope.emit.now);
-  return { before, after: figuresOf(ls.balance), lot };
+  const earliestExpiry = await saveFigures(tx, ls.balance, ls.scope.emit.now);
+  return { before, after: figuresOf(ls.balance), lot, earliestExpiry };
 }
 
 /** Debits a completed transaction from the free units of active lots, soonest-expiring first. */
@@ -115,6 +115,6 @@ export async function debitBalance(tx: Queryable, ls: LedgerScope, t: LedgerTran
   await lots.insertAllocations(tx, t.programId, t.id, allocations);
   ls.balance.available -= t.amount;
   ls.balance.spent += t.amount;
-  await saveFigures(tx, ls.balance, ls.scope.emit.now);
-  return { before, after: figuresOf(ls.balance) };
+  const earliestExpiry = await saveFigures(tx, ls.balance, ls.scope.emit.now);
+  return { before, after: figuresOf(ls.balance), earliestExpiry };
 }

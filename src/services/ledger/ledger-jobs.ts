@@ -13,7 +13,7 @@ import type { MemberRow } from '../../storage/members.ts';
 import type { ServiceContext } from '../context.ts';
 import { programScope, type ProgramScope } from '../emit-context.ts';
 import { memberSnapshot } from '../members/member-views.ts';
-import { earliestExpiry, figuresOf, firstValueChange, ledgerJobs } from './apply.ts';
+import { figuresOf, firstValueChange, ledgerJobs } from './apply.ts';
 import { balanceChangeEvents, expiryEvents, expiryReminderEvents } from './balance-events.ts';
 import { endPendingTransaction } from './transactions.ts';
 import { lotView } from './views.ts';
@@ -84,13 +84,13 @@ async function activateBalance(tx: Queryable, scope: ProgramScope, due: sweeps.D
   const before = figuresOf(balance);
   balance.pending -= units;
   balance.available += units;
-  await saveFigures(tx, balance, scope.emit.now);
+  const expiry = await saveFigures(tx, balance, scope.emit.now);
   const definition = (await findDefinition(tx, scope.program.id, due.definitionId))!;
   const { snapshot } = (await ownersOf(tx, scope, [due.subscriptionId])).get(due.subscriptionId)!;
   return balanceChangeEvents(scope.emit, {
     member: snapshot, definition, before, after: figuresOf(balance), created: await firstValueChange(tx, balance.id, before),
     reason: 'activate', transactionId: null,
-    transaction: { type: 'credit', value: units }, earliestExpiry: await earliestExpiry(tx, balance.id), sourceEventId: null,
+    transaction: { type: 'credit', value: units }, earliestExpiry: expiry, sourceEventId: null,
   });
 }
 

@@ -16,7 +16,7 @@ import { findSubscriptionById } from '../../storage/subscriptions.ts';
 import type { ServiceContext } from '../context.ts';
 import { programScope, type ProgramScope } from '../emit-context.ts';
 import { memberSnapshot } from '../members/member-views.ts';
-import { creditBalance, debitBalance, earliestExpiry, firstValueChange, ledgerJobs } from './apply.ts';
+import { creditBalance, debitBalance, firstValueChange, ledgerJobs } from './apply.ts';
 import { emitBalanceChange, emitRefusal, type UnitChangeReason } from './balance-events.ts';
 import { openBalance, type BalanceTarget, type LedgerScope } from './ledger-scope.ts';
 import { transactionView } from './views.ts';
@@ -102,7 +102,7 @@ export async function completeMovement(
     reason: t.reason as UnitChangeReason,
     transactionId: t.id,
     transaction: { type: t.kind === 'credit' ? 'credit' : 'debit', value: t.amount },
-    earliestExpiry: await earliestExpiry(tx, ls.balance.id),
+    earliestExpiry: change.earliestExpiry,
     sourceEventId: options.sourceEventId ?? null,
     maximumReached: options.maximumReached,
   });

@@ -23,15 +23,19 @@ export async function lockBalance(
   tx: Queryable,
   b: { id: string; programId: string; subscriptionId: string; definitionId: string; now: Date },
 ): Promise<{ balance: BalanceRow; created: boolean }> {
+  const lock = () => tx.query<BalanceRow>(
+    `SELECT ${columns} FROM balances b WHERE b.subscription_id = $1 AND b.definition_id = $2 FOR UPDATE`,
+    [b.subscriptionId, b.definitionId],
+  );
+  // Most operations find the balance there: one statement.
+  const [existing] = await lock();
+  if (existing) return { balance: existing, created: false };
   const inserted = await tx.query<{ id: string }>(
     `INSERT INTO balances (id, program_id, subscription_id, definition_id, created_at, updated_at)
      VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (subscription_id, definition_id) DO NOTHING RETURNING id`,
     [b.id, b.programId, b.subscriptionId, b.definitionId, b.now],
   );
-  const [balance] = await tx.query<BalanceRow>(
-    `SELECT ${columns} FROM balances b WHERE b.subscription_id = $1 AND b.definition_id = $2 FOR UPDATE`,
-    [b.subscriptionId, b.definitionId],
-  );
+  const [balance] = await lock();
   return { balance, created: inserted.length === 1 };
 }
 
@@ -64,12 +68,18 @@ export async function saveFiguresOf(tx: Queryable, balances: BalanceRow[], now: 
   );
 }
 
-export async function saveFigures(tx: Queryable, balance: BalanceRow, now: Date): Promise<void> {
-  await tx.query(
+/**
+ * Writes a balance's figures; returns the earliest expiry among its remaining lots, which the
+ * change's events carry (read in the same statement, after the caller's lot changes).
+ */
+export async function saveFigures(tx: Queryable, balance: BalanceRow, now: Date): Promise<Date | null> {
+  const [row] = await tx.query<{ earliestExpiry: Date | null }>(
     `UPDATE balances SET available = $2, pending = $3, blocked = $4, spent = $5, expired = $6, earned = $7, status = $8, updated_at = $9
-     WHERE id = $1`,
+     WHERE id = $1
+     RETURNING (SELECT min(expires_at) FROM lots WHERE balance_id = $1 AND status IN ('active', 'pending') AND remaining > 0) AS "earliestExpiry"`,
     [balance.id, balance.available, balance.pending, balance.blocked, balance.spent, balance.expired, balance.earned, balance.status, now],
   );
+  return row?.earliestExpiry ?? null;
 }
 
 export async function listSubscriptionBalances(tx: Queryable, subscriptionId: string) {
