@@ -34,7 +34,8 @@ export interface EmitContext {
 
 export interface EmittedEvent {
   id: string;
-  sequence: number;
+  /** Null until the transaction commits, when the event is numbered (unless emitted with `numberNow`). */
+  sequence: number | null;
   type: string;
   messages: number;
 }
@@ -46,10 +47,10 @@ export interface EventToEmit {
 }
 
 /**
- * Stands for the sequence number in a body until the database hands the number out: bodies are
- * built and checked before the program's sequence is taken, so the sequence lock is held for one
- * statement and the COMMIT, not for the building of the bodies. The largest safe integer, so a
- * body holding it is valid against the schema; it is replaced exactly once (see emitEvents).
+ * Stands for the sequence number in a body until the event is numbered: at COMMIT by the
+ * deferred trigger of migration 0010 (which knows this exact text), or by the writing statement
+ * with `numberNow`. The largest safe integer, so a body holding it is valid against the schema;
+ * it must occur exactly once in a body (checked in emitEvents).
  */
 const sequenceStandIn = Number.MAX_SAFE_INTEGER;
 const standInText = `"sequence":${sequenceStandIn}`;
@@ -72,11 +73,16 @@ export async function emitEvent(
 
 /**
  * Records the events of one change, in this order, in the caller's transaction, with one
- * statement: the program's next sequence numbers, the events and their messages. The program's
- * sequence row is locked from that statement to the COMMIT (which is what makes the sequence
- * gap-free and in commit order), so a use case emits its events last, all at once.
+ * statement for the events and their messages. They are numbered when the transaction commits
+ * (the program's gap-free sequence, in commit order): the program's sequence row is locked only
+ * during the commit, so concurrent writes of one program do not wait for each other's round
+ * trips. `numberNow` numbers them in the statement instead, locking that row until the
+ * transaction ends — for a sweep writing thousands of events in one transaction, where numbering
+ * them one by one at commit would cost more than the lock.
  */
-export async function emitEvents(tx: Queryable, ctx: EmitContext, events: readonly EventToEmit[]): Promise<EmittedEvent[]> {
+export async function emitEvents(
+  tx: Queryable, ctx: EmitContext, events: readonly EventToEmit[], options: { numberNow?: boolean } = {},
+): Promise<EmittedEvent[]> {
   if (events.length === 0) return [];
   const rows = events.map(({ type, member, fields }) => {
     const id = uuidv7(ctx.occurredAt);
@@ -95,6 +101,7 @@ export async function emitEvents(tx: Queryable, ctx: EmitContext, events: readon
     // A transaction that has notified once needs no second NOTIFY, and must not hold back other
     // transactions' NOTIFYs for as long as it runs.
     tx !== lastNotifier && performance.now() - lastNotifiedAt >= notifyEveryMs ? outboxChannel : undefined,
+    options.numberNow,
   );
   // Only a NOTIFY actually sent counts: events without messages send none.
   if (notified) {

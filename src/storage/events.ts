@@ -24,6 +24,22 @@ export async function insertEvent(tx: Queryable, event: EventRow): Promise<void>
 const recentFanOut = new Map<string, number>();
 const maxRemembered = 10_000;
 
+/** The batch's events numbered by this statement (the program row locked until the transaction ends). */
+const numbered = `taken AS (
+       UPDATE programs SET event_sequence = event_sequence + cardinality($3::uuid[]) WHERE id = $1
+       RETURNING event_sequence - cardinality($3::uuid[]) AS base
+     ),
+     batch AS (
+       SELECT e.id, e.type, e.n, t.base + e.n AS sequence, replace(e.body, $6, '"sequence":' || (t.base + e.n)) AS body
+       FROM unnest($3::uuid[], $4::text[], $5::text[]) WITH ORDINALITY AS e (id, type, body, n) CROSS JOIN taken t
+     )`;
+/** The batch's events left for the deferred trigger to number at COMMIT (migration 0010). */
+const unnumbered = `program AS (SELECT id, $6::text AS stand_in FROM programs WHERE id = $1), -- the stand-in stays in the bodies
+     batch AS (
+       SELECT e.id, e.type, e.n, NULL::bigint AS sequence, e.body
+       FROM unnest($3::uuid[], $4::text[], $5::text[]) WITH ORDINALITY AS e (id, type, body, n) CROSS JOIN program p
+     )`;
+
 export interface EventBatch {
   programId: string;
   occurredAt: Date;
@@ -33,13 +49,15 @@ export interface EventBatch {
 }
 
 /**
- * Takes the program's next sequence numbers for a batch of events, writes the events (each body
- * with its number in place of the stand-in) and one pending message for every enabled endpoint
- * of the program subscribed to each event's type (NULL event_types: all), and NOTIFYs `notify`
- * (at commit) if there is any message. One round trip in the usual case. The UPDATE of the
- * program's row locks it until the caller's transaction ends: the sequence is gap-free and
- * follows commit order, and nothing else of the program's events waits on the statement itself.
- * Returns each event's sequence and message count, and whether it notified.
+ * Writes a batch of events and one pending message for every enabled endpoint of the program
+ * subscribed to each event's type (NULL event_types: all), and NOTIFYs `notify` (at commit) if
+ * there is any message. One round trip in the usual case.
+ * Numbering: by default the events are written without a sequence and the deferred trigger of
+ * migration 0010 numbers them at COMMIT (the program's sequence row is locked for the commit
+ * only); with `numberNow` this statement takes the numbers (the row then stays locked until the
+ * caller's transaction ends: for sweeps writing many events at once, not for requests).
+ * Either way each body holds `standIn` once where its number goes. Returns each event's
+ * sequence (null until the commit), its message count, and whether it notified.
  */
 export async function insertEventsWithMessages(
   tx: Queryable,
@@ -47,18 +65,12 @@ export async function insertEventsWithMessages(
   now: Date,
   messageIds: (count: number) => string[],
   notify?: string,
-): Promise<{ sequences: number[]; messages: number[]; notified: boolean }> {
+  numberNow = false,
+): Promise<{ sequences: (number | null)[]; messages: number[]; notified: boolean }> {
   const keys = batch.events.map((e) => `${batch.programId} ${e.type}`);
   const ids = messageIds(keys.reduce((sum, key) => sum + (recentFanOut.get(key) ?? 1), 0));
-  const [row] = await tx.query<{ sequences: string[] | null; fanOuts: number[]; restEvents: string[]; restEndpoints: string[]; notified: boolean }>(
-    `WITH taken AS (
-       UPDATE programs SET event_sequence = event_sequence + cardinality($3::uuid[]) WHERE id = $1
-       RETURNING event_sequence - cardinality($3::uuid[]) AS base
-     ),
-     batch AS (
-       SELECT e.id, e.type, e.n, t.base + e.n AS sequence, replace(e.body, $6, '"sequence":' || (t.base + e.n)) AS body
-       FROM unnest($3::uuid[], $4::text[], $5::text[]) WITH ORDINALITY AS e (id, type, body, n) CROSS JOIN taken t
-     ),
+  const [row] = await tx.query<{ sequences: (string | null)[] | null; fanOuts: number[]; restEvents: string[]; restEndpoints: string[]; notified: boolean }>(
+    `WITH ${numberNow ? numbered : unnumbered},
      inserted AS (
        INSERT INTO events (id, program_id, sequence, type, body, occurred_at) SELECT id, $1, sequence, type, body, $2 FROM batch
      ),
@@ -94,7 +106,7 @@ export async function insertEventsWithMessages(
   }
   if (recentFanOut.size >= maxRemembered) recentFanOut.clear();
   keys.forEach((key, n) => recentFanOut.set(key, row.fanOuts[n]));
-  return { sequences: row.sequences.map(parseInt8), messages: row.fanOuts, notified: row.notified };
+  return { sequences: row.sequences.map((n) => (n === null ? null : parseInt8(n))), messages: row.fanOuts, notified: row.notified };
 }
 
 /** Pending messages of one event, due at once. */

@@ -50,7 +50,7 @@ async function definitionsOf(tx: Queryable, scope: ProgramScope, ids: string[]) 
 
 async function emitInBatches(tx: Queryable, scope: ProgramScope, events: EventToEmit[]) {
   for (let at = 0; at < events.length; at += eventsPerStatement) {
-    await emitEvents(tx, scope.emit, events.slice(at, at + eventsPerStatement));
+    await emitEvents(tx, scope.emit, events.slice(at, at + eventsPerStatement), { numberNow: true });
   }
 }
 
