@@ -83,8 +83,22 @@ export async function emitEvent(
 export async function emitEvents(
   tx: Queryable, ctx: EmitContext, events: readonly EventToEmit[], options: { numberNow?: boolean } = {},
 ): Promise<EmittedEvent[]> {
-  if (events.length === 0) return [];
-  const rows = events.map(({ type, member, fields }) => {
+  return writeEvents(tx, ctx, prepareEvents(ctx, events), options);
+}
+
+/** Events whose bodies are built and checked, ready to be written by writeEvents. */
+export interface PreparedEvent {
+  id: string;
+  type: string;
+  body: string;
+}
+
+/**
+ * The CPU half of emitEvents: builds and checks the bodies. A sweep prepares its next batch while
+ * the database writes the previous one.
+ */
+export function prepareEvents(ctx: EmitContext, events: readonly EventToEmit[]): PreparedEvent[] {
+  return events.map(({ type, member, fields }) => {
     const id = uuidv7(ctx.occurredAt);
     const envelope = { eventId: id, occurredAt: ctx.occurredAt, program: ctx.program, sequence: sequenceStandIn, member, source: ctx.source };
     const body = JSON.stringify(operational.has(type) ? buildOperationalBody(type, envelope, fields) : buildEventBody(type, envelope, fields));
@@ -93,6 +107,13 @@ export async function emitEvents(
     if (at < 0 || body.indexOf(standInText, at + 1) >= 0) throw new Error(`event ${type}: the sequence stand-in is not unique in its body`);
     return { id, type, body };
   });
+}
+
+/** The database half of emitEvents: writes prepared events and their messages with one statement. */
+export async function writeEvents(
+  tx: Queryable, ctx: EmitContext, rows: PreparedEvent[], options: { numberNow?: boolean } = {},
+): Promise<EmittedEvent[]> {
+  if (rows.length === 0) return [];
   const { sequences, messages, notified } = await insertEventsWithMessages(
     tx,
     { programId: ctx.program.id, occurredAt: ctx.occurredAt, events: rows, standIn: standInText },

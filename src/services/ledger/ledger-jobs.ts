@@ -4,7 +4,7 @@ import type { JobHandler } from '../../scheduler/scheduler.ts';
 import type { Queryable } from '../../storage/db.ts';
 import type { BalanceDefinition } from '../../domain/ledger/definition.ts';
 import type { MemberSnapshot } from '../../events/context.ts';
-import { emitEvents, type EventToEmit } from '../../outbox/emit.ts';
+import { emitEvents, prepareEvents, writeEvents, type EventToEmit } from '../../outbox/emit.ts';
 import { lockBalanceById, lockBalancesById, saveFigures, saveFiguresOf } from '../../storage/ledger/balances.ts';
 import { findDefinition } from '../../storage/ledger/definitions.ts';
 import { findLot } from '../../storage/ledger/lots.ts';
@@ -48,10 +48,15 @@ async function definitionsOf(tx: Queryable, scope: ProgramScope, ids: string[]) 
   return found;
 }
 
+/** Writes a sweep's events, numbered at once, a statement per batch; each batch is built while the previous one is written. */
 async function emitInBatches(tx: Queryable, scope: ProgramScope, events: EventToEmit[]) {
+  let writing: Promise<unknown> = Promise.resolve();
   for (let at = 0; at < events.length; at += eventsPerStatement) {
-    await emitEvents(tx, scope.emit, events.slice(at, at + eventsPerStatement), { numberNow: true });
+    const prepared = prepareEvents(scope.emit, events.slice(at, at + eventsPerStatement));
+    await writing;
+    writing = writeEvents(tx, scope.emit, prepared, { numberNow: true });
   }
+  await writing;
 }
 
 /**
