@@ -1,7 +1,7 @@
 import { uuidv7 } from '../domain/ids.ts';
 import { buildEventBody, type MemberSnapshot } from '../events/catalog.ts';
 import type { Queryable } from '../storage/db.ts';
-import { insertEventWithMessages, nextEventSequence } from '../storage/events.ts';
+import { insertEventsWithMessages } from '../storage/events.ts';
 import { buildOperationalBody, operationalEventTypes } from './operational-events.ts';
 
 const operational = new Set(operationalEventTypes.map((t) => t.name));
@@ -34,10 +34,26 @@ export interface EmitContext {
 
 export interface EmittedEvent {
   id: string;
-  sequence: number;
+  /** Null until the transaction commits, when the event is numbered (unless emitted with `numberNow`). */
+  sequence: number | null;
   type: string;
   messages: number;
 }
+
+export interface EventToEmit {
+  type: string;
+  member: MemberSnapshot | null;
+  fields: Record<string, unknown>;
+}
+
+/**
+ * Stands for the sequence number in a body until the event is numbered: at COMMIT by the
+ * deferred trigger of migration 0010 (which knows this exact text), or by the writing statement
+ * with `numberNow`. The largest safe integer, so a body holding it is valid against the schema;
+ * it must occur exactly once in a body (checked in emitEvents).
+ */
+const sequenceStandIn = Number.MAX_SAFE_INTEGER;
+const standInText = `"sequence":${sequenceStandIn}`;
 
 /**
  * Records one event in the caller's transaction (the transactional outbox): it commits with the
@@ -51,25 +67,67 @@ export async function emitEvent(
   member: MemberSnapshot | null,
   fields: Record<string, unknown>,
 ): Promise<EmittedEvent> {
-  const sequence = await nextEventSequence(tx, ctx.program.id);
-  const id = uuidv7(ctx.occurredAt);
-  const envelope = { eventId: id, occurredAt: ctx.occurredAt, program: ctx.program, sequence, member, source: ctx.source };
-  const body = operational.has(type)
-    ? buildOperationalBody(type, envelope, fields)
-    : buildEventBody(type, envelope, fields);
-  const { messages, notified } = await insertEventWithMessages(
+  const [emitted] = await emitEvents(tx, ctx, [{ type, member, fields }]);
+  return emitted;
+}
+
+/**
+ * Records the events of one change, in this order, in the caller's transaction, with one
+ * statement for the events and their messages. They are numbered when the transaction commits
+ * (the program's gap-free sequence, in commit order): the program's sequence row is locked only
+ * during the commit, so concurrent writes of one program do not wait for each other's round
+ * trips. `numberNow` numbers them in the statement instead, locking that row until the
+ * transaction ends — for a sweep writing thousands of events in one transaction, where numbering
+ * them one by one at commit would cost more than the lock.
+ */
+export async function emitEvents(
+  tx: Queryable, ctx: EmitContext, events: readonly EventToEmit[], options: { numberNow?: boolean } = {},
+): Promise<EmittedEvent[]> {
+  return writeEvents(tx, ctx, prepareEvents(ctx, events), options);
+}
+
+/** Events whose bodies are built and checked, ready to be written by writeEvents. */
+export interface PreparedEvent {
+  id: string;
+  type: string;
+  body: string;
+}
+
+/**
+ * The CPU half of emitEvents: builds and checks the bodies. A sweep prepares its next batch while
+ * the database writes the previous one.
+ */
+export function prepareEvents(ctx: EmitContext, events: readonly EventToEmit[]): PreparedEvent[] {
+  return events.map(({ type, member, fields }) => {
+    const id = uuidv7(ctx.occurredAt);
+    const envelope = { eventId: id, occurredAt: ctx.occurredAt, program: ctx.program, sequence: sequenceStandIn, member, source: ctx.source };
+    const body = JSON.stringify(operational.has(type) ? buildOperationalBody(type, envelope, fields) : buildEventBody(type, envelope, fields));
+    // The stand-in must be the envelope's and only it (a field holding the same text would be renumbered too).
+    const at = body.indexOf(standInText);
+    if (at < 0 || body.indexOf(standInText, at + 1) >= 0) throw new Error(`event ${type}: the sequence stand-in is not unique in its body`);
+    return { id, type, body };
+  });
+}
+
+/** The database half of emitEvents: writes prepared events and their messages with one statement. */
+export async function writeEvents(
+  tx: Queryable, ctx: EmitContext, rows: PreparedEvent[], options: { numberNow?: boolean } = {},
+): Promise<EmittedEvent[]> {
+  if (rows.length === 0) return [];
+  const { sequences, messages, notified } = await insertEventsWithMessages(
     tx,
-    { id, programId: ctx.program.id, sequence, type, body: JSON.stringify(body), occurredAt: ctx.occurredAt },
+    { programId: ctx.program.id, occurredAt: ctx.occurredAt, events: rows, standIn: standInText },
     ctx.now,
     (count) => Array.from({ length: count }, () => uuidv7(ctx.now)),
     // A transaction that has notified once needs no second NOTIFY, and must not hold back other
     // transactions' NOTIFYs for as long as it runs.
     tx !== lastNotifier && performance.now() - lastNotifiedAt >= notifyEveryMs ? outboxChannel : undefined,
+    options.numberNow,
   );
-  // Only a NOTIFY actually sent counts: an event without messages sends none.
+  // Only a NOTIFY actually sent counts: events without messages send none.
   if (notified) {
     lastNotifiedAt = performance.now();
     lastNotifier = tx;
   }
-  return { id, sequence, type, messages };
+  return rows.map((row, n) => ({ id: row.id, sequence: sequences[n], type: row.type, messages: messages[n] }));
 }

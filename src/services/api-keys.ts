@@ -48,19 +48,52 @@ export async function listKeys(ctx: ServiceContext, principal: Principal, progra
 
 /** Admins revoke any key; a program key may revoke keys of its own program. */
 export async function revokeKey(ctx: ServiceContext, principal: Principal, keyId: string) {
-  return ctx.db.transaction(async (tx) => {
+  const revoked = await ctx.db.transaction(async (tx) => {
     const row = await keys.findApiKey(tx, keyId);
     const visible = row && (principal.kind === 'admin' || row.programId === principal.programId);
     if (!visible) throw notFound('API key', keyId);
     await keys.revokeApiKey(tx, keyId, ctx.clock.now());
     return apiKeyView((await keys.findApiKey(tx, keyId))!);
   });
+  // After the commit: a lookup in between would otherwise remember the key as still active.
+  const cache = keyCache(ctx);
+  for (const [hash, known] of cache) if (known.principal.keyId === keyId) cache.delete(hash);
+  return revoked;
+}
+
+/**
+ * Keys recently found active, by hash, per database handle (one per process): the lookup is
+ * otherwise a query of its own on every request. Staleness bound: a key revoked through this
+ * process is forgotten at once (revokeKey); one revoked by another process (another instance,
+ * the CLI) keeps working here for at most `keyCacheMs`. Unknown keys are never remembered, so a
+ * new key works at once and guessing fills nothing.
+ */
+const keyCacheMs = 5_000;
+const maxCachedKeys = 10_000;
+const keyCaches = new WeakMap<object, Map<string, { principal: Principal; until: number }>>();
+
+function keyCache(ctx: ServiceContext) {
+  let cache = keyCaches.get(ctx.db);
+  if (!cache) keyCaches.set(ctx.db, (cache = new Map()));
+  return cache;
 }
 
 export async function authenticate(ctx: ServiceContext, presented: string): Promise<Principal | null> {
-  const row = await keys.findActiveKeyByHash(ctx.db, hashKey(presented));
-  if (!row) return null;
-  return row.programId ? { kind: 'program', keyId: row.id, programId: row.programId } : { kind: 'admin', keyId: row.id };
+  const hash = hashKey(presented);
+  const cache = keyCache(ctx);
+  const cacheKey = hash.toString('base64');
+  const known = cache.get(cacheKey);
+  // performance.now(): an interval of this process, not a business time (the test clock may stand still).
+  if (known && known.until > performance.now()) return known.principal;
+  const row = await keys.findActiveKeyByHash(ctx.db, hash);
+  if (!row) {
+    cache.delete(cacheKey);
+    return null;
+  }
+  const principal: Principal = row.programId ? { kind: 'program', keyId: row.id, programId: row.programId } : { kind: 'admin', keyId: row.id };
+  if (cache.size >= maxCachedKeys) cache.clear();
+  cache.set(cacheKey, { principal, until: performance.now() + keyCacheMs });
+  return principal;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Queryable } from './db.ts';
+import { parseInt8, type Queryable } from './db.ts';
 
 export interface EventRow {
   id: string;
@@ -7,16 +7,6 @@ export interface EventRow {
   type: string;
   body: string;
   occurredAt: Date;
-}
-
-/** Hands out the program's next sequence number; the row lock orders the program's events. */
-export async function nextEventSequence(tx: Queryable, programId: string): Promise<number> {
-  const [row] = await tx.query<{ sequence: number }>(
-    `UPDATE programs SET event_sequence = event_sequence + 1 WHERE id = $1 RETURNING event_sequence AS sequence`,
-    [programId],
-  );
-  if (!row) throw new Error(`program ${programId} does not exist`);
-  return row.sequence;
 }
 
 export async function insertEvent(tx: Queryable, event: EventRow): Promise<void> {
@@ -28,53 +18,95 @@ export async function insertEvent(tx: Queryable, event: EventRow): Promise<void>
 
 /**
  * How many endpoints took the last event of a program and type: that many message ids are made
- * ahead for the next one, so the event and its messages go in one statement. Only a guess; a
+ * ahead for the next one, so the events and their messages go in one statement. Only a guess; a
  * miss costs one more statement. Bounded: forgotten wholesale when it grows large.
  */
 const recentFanOut = new Map<string, number>();
 const maxRemembered = 10_000;
 
+/** The batch's events numbered by this statement (the program row locked until the transaction ends). */
+const numbered = `taken AS (
+       UPDATE programs SET event_sequence = event_sequence + cardinality($3::uuid[]) WHERE id = $1
+       RETURNING event_sequence - cardinality($3::uuid[]) AS base
+     ),
+     batch AS (
+       SELECT e.id, e.type, e.n, t.base + e.n AS sequence, replace(e.body, $6, '"sequence":' || (t.base + e.n)) AS body
+       FROM unnest($3::uuid[], $4::text[], $5::text[]) WITH ORDINALITY AS e (id, type, body, n) CROSS JOIN taken t
+     )`;
+/** The batch's events left for the deferred trigger to number at COMMIT (migration 0010). */
+const unnumbered = `program AS (SELECT id, $6::text AS stand_in FROM programs WHERE id = $1), -- the stand-in stays in the bodies
+     batch AS (
+       SELECT e.id, e.type, e.n, NULL::bigint AS sequence, e.body
+       FROM unnest($3::uuid[], $4::text[], $5::text[]) WITH ORDINALITY AS e (id, type, body, n) CROSS JOIN program p
+     )`;
+
+export interface EventBatch {
+  programId: string;
+  occurredAt: Date;
+  /** In the order they are numbered; each body holds `standIn` once where its sequence goes. */
+  events: { id: string; type: string; body: string }[];
+  standIn: string;
+}
+
 /**
- * Writes the event and one pending message for every enabled endpoint of the program
- * subscribed to its type (NULL event_types: all), and NOTIFYs `notify` (at commit) if there is
- * any. One round trip in the usual case: emitting sits inside the caller's transaction, and for
- * the program's events that transaction holds the program's sequence lock.
- * Returns how many messages, and whether it notified.
+ * Writes a batch of events and one pending message for every enabled endpoint of the program
+ * subscribed to each event's type (NULL event_types: all), and NOTIFYs `notify` (at commit) if
+ * there is any message. One round trip in the usual case.
+ * Numbering: by default the events are written without a sequence and the deferred trigger of
+ * migration 0010 numbers them at COMMIT (the program's sequence row is locked for the commit
+ * only); with `numberNow` this statement takes the numbers (the row then stays locked until the
+ * caller's transaction ends: for sweeps writing many events at once, not for requests).
+ * Either way each body holds `standIn` once where its number goes. Returns each event's
+ * sequence (null until the commit), its message count, and whether it notified.
  */
-export async function insertEventWithMessages(
+export async function insertEventsWithMessages(
   tx: Queryable,
-  event: EventRow,
+  batch: EventBatch,
   now: Date,
   messageIds: (count: number) => string[],
   notify?: string,
-): Promise<{ messages: number; notified: boolean }> {
-  const key = `${event.programId} ${event.type}`;
-  const ids = messageIds(recentFanOut.get(key) ?? 1);
-  const [row] = await tx.query<{ fanOut: number; rest: string[]; notified: boolean }>(
-    `WITH event AS (
-       INSERT INTO events (id, program_id, sequence, type, body, occurred_at) VALUES ($1, $2, $3, $4, $5, $6)
+  numberNow = false,
+): Promise<{ sequences: (number | null)[]; messages: number[]; notified: boolean }> {
+  const keys = batch.events.map((e) => `${batch.programId} ${e.type}`);
+  const ids = messageIds(keys.reduce((sum, key) => sum + (recentFanOut.get(key) ?? 1), 0));
+  const [row] = await tx.query<{ sequences: (string | null)[] | null; fanOuts: number[]; restEvents: string[]; restEndpoints: string[]; notified: boolean }>(
+    `WITH ${numberNow ? numbered : unnumbered},
+     inserted AS (
+       INSERT INTO events (id, program_id, sequence, type, body, occurred_at) SELECT id, $1, sequence, type, body, $2 FROM batch
      ),
      targets AS (
-       SELECT id, row_number() OVER (ORDER BY id) AS n FROM webhook_endpoints
-       WHERE program_id = $2 AND enabled AND (event_types IS NULL OR $4 = ANY (event_types))
+       SELECT b.id AS event_id, b.n, w.id AS endpoint_id, row_number() OVER (ORDER BY b.n, w.id) AS k
+       FROM batch b JOIN webhook_endpoints w
+         ON w.program_id = $1 AND w.enabled AND (w.event_types IS NULL OR b.type = ANY (w.event_types))
      ),
      messages AS (
        INSERT INTO webhook_messages (id, program_id, endpoint_id, event_id, status, next_attempt_at, next_trigger, created_at, updated_at)
-       SELECT ($7::uuid[])[t.n], $2, t.id, $1, 'pending', $8, 'scheduled', $8, $8 FROM targets t WHERE t.n <= cardinality($7::uuid[])
+       SELECT ($7::uuid[])[t.k], $1, t.endpoint_id, t.event_id, 'pending', $8, 'scheduled', $8, $8 FROM targets t
+       WHERE t.k <= cardinality($7::uuid[])
      )
-     SELECT count(*)::int AS "fanOut",
-            COALESCE(array_agg(id ORDER BY n) FILTER (WHERE n > cardinality($7::uuid[])), '{}') AS rest,
+     SELECT (SELECT array_agg(b.sequence::text ORDER BY b.n) FROM batch b) AS sequences,
+            (SELECT array_agg(coalesce(c.count, 0)::int ORDER BY b.n)
+             FROM batch b LEFT JOIN (SELECT n, count(*) FROM targets GROUP BY n) c ON c.n = b.n) AS "fanOuts",
+            COALESCE((SELECT array_agg(t.event_id ORDER BY t.k) FROM targets t WHERE t.k > cardinality($7::uuid[])), '{}') AS "restEvents",
+            COALESCE((SELECT array_agg(t.endpoint_id ORDER BY t.k) FROM targets t WHERE t.k > cardinality($7::uuid[])), '{}') AS "restEndpoints",
             -- pg_notify returns void, which as text is '' (not NULL): true when it was called.
-            (CASE WHEN count(*) > 0 AND $9::text IS NOT NULL THEN pg_notify($9, '')::text END) IS NOT NULL AS notified
-     FROM targets`,
-    [event.id, event.programId, event.sequence, event.type, event.body, event.occurredAt, ids, now, notify ?? null],
+            (CASE WHEN EXISTS (SELECT 1 FROM targets) AND $9::text IS NOT NULL THEN pg_notify($9, '')::text END) IS NOT NULL AS notified`,
+    [batch.programId, batch.occurredAt, batch.events.map((e) => e.id), batch.events.map((e) => e.type), batch.events.map((e) => e.body),
+      batch.standIn, ids, now, notify ?? null],
   );
-  if (row.rest.length > 0) {
-    await insertMessages(tx, event.programId, event.id, row.rest, messageIds(row.rest.length), now, 'scheduled');
+  if (!row.sequences) throw new Error(`program ${batch.programId} does not exist`);
+  if (row.restEvents.length > 0) {
+    const more = messageIds(row.restEvents.length);
+    await tx.query(
+      `INSERT INTO webhook_messages (id, program_id, endpoint_id, event_id, status, next_attempt_at, next_trigger, created_at, updated_at)
+       SELECT m.id, $1, m.endpoint_id, m.event_id, 'pending', $2, 'scheduled', $2, $2
+       FROM unnest($3::uuid[], $4::uuid[], $5::uuid[]) AS m (id, endpoint_id, event_id)`,
+      [batch.programId, now, more, row.restEndpoints, row.restEvents],
+    );
   }
   if (recentFanOut.size >= maxRemembered) recentFanOut.clear();
-  recentFanOut.set(key, row.fanOut);
-  return { messages: row.fanOut, notified: row.notified };
+  keys.forEach((key, n) => recentFanOut.set(key, row.fanOuts[n]));
+  return { sequences: row.sequences.map((n) => (n === null ? null : parseInt8(n))), messages: row.fanOuts, notified: row.notified };
 }
 
 /** Pending messages of one event, due at once. */

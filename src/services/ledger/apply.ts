@@ -3,10 +3,10 @@ import { allocate } from '../../domain/ledger/allocation.ts';
 import type { BalanceFigures } from '../../domain/ledger/definition.ts';
 import { lotExpiresAt } from '../../domain/ledger/expiry.ts';
 import { uuidv7 } from '../../domain/ids.ts';
-import { scheduleJob } from '../../scheduler/schedule.ts';
 import type { Queryable } from '../../storage/db.ts';
 import { saveFigures } from '../../storage/ledger/balances.ts';
 import * as lots from '../../storage/ledger/lots.ts';
+import { scheduleMoments, type Moment } from '../../storage/ledger/moments.ts';
 import type { LotRow } from '../../storage/ledger/lots.ts';
 import type { LedgerTransactionRow } from '../../storage/ledger/transactions.ts';
 import type { LedgerScope } from './ledger-scope.ts';
@@ -44,6 +44,9 @@ export async function firstValueChange(tx: Queryable, balanceId: string, before:
   return rows.length === 0;
 }
 
+/** How far ahead a moment must be for a credit to leave its waiting job alone (see scheduleMoments). */
+const settledMs = 60_000;
+
 /**
  * Puts the moments a new lot will need on the schedule: one due row per program and moment
  * (not per lot), so a million lots expiring at one midnight are one sweep, not a million jobs.
@@ -51,22 +54,24 @@ export async function firstValueChange(tx: Queryable, balanceId: string, before:
 async function scheduleLotMoments(tx: Queryable, ls: LedgerScope, lot: LotRow): Promise<void> {
   const { program } = ls.scope;
   const now = ls.scope.emit.now;
+  const moment = (kind: string, runAt: Date, dedupeKey: string, payload: Record<string, unknown> = {}): Moment =>
+    ({ id: uuidv7(now), kind, runAt, payload, dedupeKey });
+  const moments: Moment[] = [];
   if (lot.status === 'pending') {
-    await scheduleJob(tx, { programId: program.id, kind: ledgerJobs.activateLots, runAt: lot.availableFrom,
-      payload: {}, dedupeKey: `${ledgerJobs.activateLots}:${lot.availableFrom.toISOString()}`, now });
+    moments.push(moment(ledgerJobs.activateLots, lot.availableFrom, `${ledgerJobs.activateLots}:${lot.availableFrom.toISOString()}`));
   }
-  if (!lot.expiresAt) return;
-  await scheduleJob(tx, { programId: program.id, kind: ledgerJobs.expireLots, runAt: lot.expiresAt,
-    payload: {}, dedupeKey: `${ledgerJobs.expireLots}:${lot.expiresAt.toISOString()}`, now });
-  const daysBefore = ls.definition.reminderDaysBefore ?? program.settings.expiringNotifications.unitsDaysBefore;
-  // N calendar days before, in the program's timezone (a daylight-saving change in between moves
-  // the UTC offset, not the local day and time).
-  const remindAt = DateTime.fromJSDate(lot.expiresAt, { zone: program.timezone }).minus({ days: daysBefore }).toJSDate();
-  if (daysBefore > 0 && remindAt > ls.scope.now) {
-    await scheduleJob(tx, { programId: program.id, kind: ledgerJobs.remindLots, runAt: remindAt,
-      payload: { definitionId: ls.definition.id, expiresAt: lot.expiresAt.toISOString(), daysBefore },
-      dedupeKey: `${ledgerJobs.remindLots}:${ls.definition.id}:${lot.expiresAt.toISOString()}`, now });
+  if (lot.expiresAt) {
+    moments.push(moment(ledgerJobs.expireLots, lot.expiresAt, `${ledgerJobs.expireLots}:${lot.expiresAt.toISOString()}`));
+    const daysBefore = ls.definition.reminderDaysBefore ?? program.settings.expiringNotifications.unitsDaysBefore;
+    // N calendar days before, in the program's timezone (a daylight-saving change in between moves
+    // the UTC offset, not the local day and time).
+    const remindAt = DateTime.fromJSDate(lot.expiresAt, { zone: program.timezone }).minus({ days: daysBefore }).toJSDate();
+    if (daysBefore > 0 && remindAt > ls.scope.now) {
+      moments.push(moment(ledgerJobs.remindLots, remindAt, `${ledgerJobs.remindLots}:${ls.definition.id}:${lot.expiresAt.toISOString()}`,
+        { definitionId: ls.definition.id, expiresAt: lot.expiresAt.toISOString(), daysBefore }));
+    }
   }
+  await scheduleMoments(tx, program.id, moments, now, new Date(ls.scope.now.getTime() + settledMs));
 }
 
 /**
@@ -96,8 +101,8 @@ export async function creditBalance(tx: Queryable, ls: LedgerScope, t: LedgerTra
   if (lot.status === 'pending') ls.balance.pending += t.amount;
   else ls.balance.available += t.amount;
   ls.balance.earned += t.amount;
-  await saveFigures(tx, ls.balance, ls.scope.emit.now);
-  return { before, after: figuresOf(ls.balance), lot };
+  const earliestExpiry = await saveFigures(tx, ls.balance, ls.scope.emit.now);
+  return { before, after: figuresOf(ls.balance), lot, earliestExpiry };
 }
 
 /** Debits a completed transaction from the free units of active lots, soonest-expiring first. */
@@ -110,6 +115,6 @@ export async function debitBalance(tx: Queryable, ls: LedgerScope, t: LedgerTran
   await lots.insertAllocations(tx, t.programId, t.id, allocations);
   ls.balance.available -= t.amount;
   ls.balance.spent += t.amount;
-  await saveFigures(tx, ls.balance, ls.scope.emit.now);
-  return { before, after: figuresOf(ls.balance) };
+  const earliestExpiry = await saveFigures(tx, ls.balance, ls.scope.emit.now);
+  return { before, after: figuresOf(ls.balance), earliestExpiry };
 }

@@ -2,7 +2,7 @@ import type { BalanceDefinition, BalanceFigures } from '../../domain/ledger/defi
 import { reachesMinimum } from '../../domain/ledger/limits.ts';
 import { refusals, type RefusalKind } from '../../domain/ledger/refusals.ts';
 import type { MemberSnapshot } from '../../events/context.ts';
-import { emitEvent, type EmitContext } from '../../outbox/emit.ts';
+import { emitEvents, type EmitContext, type EventToEmit } from '../../outbox/emit.ts';
 import type { Queryable } from '../../storage/db.ts';
 
 export type UnitChangeReason =
@@ -38,19 +38,20 @@ export interface BalanceChange {
  * adding up `transaction.value` counts them once —, balance_minimum_value_reached when it
  * crossed the minimum, balance_maximum_value_reached when a credit hit the maximum.
  */
-export async function emitBalanceChange(tx: Queryable, emit: EmitContext, change: BalanceChange): Promise<void> {
+export function balanceChangeEvents(emit: EmitContext, change: BalanceChange): EventToEmit[] {
   const { definition, before, after, member } = change;
   const amountChange = after.available - before.available;
+  const events: EventToEmit[] = [];
   if (amountChange !== 0) {
-    await emitEvent(tx, emit, 'AvailablePointsAmountChanged', member, {
+    events.push({ type: 'AvailablePointsAmountChanged', member, fields: {
       walletType: walletType(definition),
       amountChange,
       availableAmount: after.available,
       reason: change.reason,
       transferId: change.transactionId,
-    });
+    } });
   }
-  await emitEvent(tx, emit, 'WalletBalanceUpdated', member, {
+  events.push({ type: 'WalletBalanceUpdated', member, fields: {
     walletType: walletType(definition),
     amountChange,
     reason: change.reason,
@@ -58,8 +59,8 @@ export async function emitBalanceChange(tx: Queryable, emit: EmitContext, change
     activeUnits: after.available,
     pendingUnits: after.pending,
     blockedUnits: after.blocked,
-  });
-  if (amountChange !== 0) await emitEvent(tx, emit, 'balance_value_updated', member, {
+  } });
+  if (amountChange !== 0) events.push({ type: 'balance_value_updated', member, fields: {
     balance_definition: balanceDefinition(definition),
     created: change.created,
     expiration_date: change.earliestExpiry?.toISOString() ?? null,
@@ -68,34 +69,39 @@ export async function emitBalanceChange(tx: Queryable, emit: EmitContext, change
     source_event_id: change.sourceEventId,
     transaction: change.transaction,
     value: after.available,
-  });
-  await emitMinimumReached(tx, emit, member, definition, before, after, change.sourceEventId);
-  if (change.maximumReached) await emitMaximumReached(tx, emit, member, definition, after.available, change.sourceEventId);
+  } });
+  events.push(...minimumReached(emit, member, definition, before, after, change.sourceEventId));
+  if (change.maximumReached) events.push(maximumReached(emit, member, definition, after.available, change.sourceEventId));
+  return events;
+}
+
+export async function emitBalanceChange(tx: Queryable, emit: EmitContext, change: BalanceChange): Promise<void> {
+  await emitEvents(tx, emit, balanceChangeEvents(emit, change));
 }
 
 /** balance_minimum_value_reached when a change brought the balance from above the minimum to or under it. */
-async function emitMinimumReached(
-  tx: Queryable, emit: EmitContext, member: MemberSnapshot, definition: BalanceDefinition,
+function minimumReached(
+  emit: EmitContext, member: MemberSnapshot, definition: BalanceDefinition,
   before: BalanceFigures, after: BalanceFigures, sourceEventId: string | null,
-) {
-  if (!reachesMinimum(definition, before.available, after.available)) return;
-  await emitEvent(tx, emit, 'balance_minimum_value_reached', member, {
+): EventToEmit[] {
+  if (!reachesMinimum(definition, before.available, after.available)) return [];
+  return [{ type: 'balance_minimum_value_reached', member, fields: {
     balance_definition: balanceDefinition(definition),
     loyalty_program: emit.program,
     source_event_id: sourceEventId,
     value: after.available,
-  });
+  } }];
 }
 
-async function emitMaximumReached(
-  tx: Queryable, emit: EmitContext, member: MemberSnapshot, definition: BalanceDefinition, value: number, sourceEventId: string | null,
-) {
-  await emitEvent(tx, emit, 'balance_maximum_value_reached', member, {
+function maximumReached(
+  emit: EmitContext, member: MemberSnapshot, definition: BalanceDefinition, value: number, sourceEventId: string | null,
+): EventToEmit {
+  return { type: 'balance_maximum_value_reached', member, fields: {
     balance_definition: balanceDefinition(definition),
     loyalty_program: emit.program,
     source_event_id: sourceEventId,
     value,
-  });
+  } };
 }
 
 /** balance_transaction_unauthorized for a refused, cancelled or timed-out transaction. */
@@ -108,13 +114,14 @@ export async function emitRefusal(
   transaction: { type: 'credit' | 'debit'; value: number },
   balanceValue: number,
 ): Promise<void> {
-  await emitEvent(tx, emit, 'balance_transaction_unauthorized', member, {
+  const events: EventToEmit[] = [{ type: 'balance_transaction_unauthorized', member, fields: {
     balance_definition: balanceDefinition(definition),
     loyalty_program: emit.program,
     reason: refusals[refusal].reason,
     transaction,
-  });
-  if (refusal === 'maximum') await emitMaximumReached(tx, emit, member, definition, balanceValue, null);
+  } }];
+  if (refusal === 'maximum') events.push(maximumReached(emit, member, definition, balanceValue, null));
+  await emitEvents(tx, emit, events);
 }
 
 /**
@@ -122,51 +129,61 @@ export async function emitRefusal(
  * WalletBalanceUpdated — and balance_minimum_value_reached when the expiry brought the balance
  * to or under the minimum, like any other change.
  */
+export function expiryEvents(
+  emit: EmitContext, member: MemberSnapshot, definition: BalanceDefinition, before: BalanceFigures, after: BalanceFigures,
+): EventToEmit[] {
+  return [
+    { type: 'balance_value_expired', member, fields: {
+      balance_definition: balanceDefinition(definition),
+      loyalty_program: emit.program,
+      value: after.available,
+    } },
+    { type: 'AvailablePointsAmountChanged', member, fields: {
+      walletType: walletType(definition),
+      amountChange: after.available - before.available,
+      availableAmount: after.available,
+      reason: 'expire',
+      transferId: null,
+    } },
+    { type: 'WalletBalanceUpdated', member, fields: {
+      walletType: walletType(definition),
+      amountChange: after.available - before.available,
+      reason: 'expire',
+      transferId: null,
+      activeUnits: after.available,
+      pendingUnits: after.pending,
+      blockedUnits: after.blocked,
+    } },
+    ...minimumReached(emit, member, definition, before, after, null),
+  ];
+}
+
 export async function emitExpiry(
   tx: Queryable, emit: EmitContext, member: MemberSnapshot, definition: BalanceDefinition, before: BalanceFigures, after: BalanceFigures,
 ): Promise<void> {
-  await emitEvent(tx, emit, 'balance_value_expired', member, {
-    balance_definition: balanceDefinition(definition),
-    loyalty_program: emit.program,
-    value: after.available,
-  });
-  await emitEvent(tx, emit, 'AvailablePointsAmountChanged', member, {
-    walletType: walletType(definition),
-    amountChange: after.available - before.available,
-    availableAmount: after.available,
-    reason: 'expire',
-    transferId: null,
-  });
-  await emitEvent(tx, emit, 'WalletBalanceUpdated', member, {
-    walletType: walletType(definition),
-    amountChange: after.available - before.available,
-    reason: 'expire',
-    transferId: null,
-    activeUnits: after.available,
-    pendingUnits: after.pending,
-    blockedUnits: after.blocked,
-  });
-  await emitMinimumReached(tx, emit, member, definition, before, after, null);
+  await emitEvents(tx, emit, expiryEvents(emit, member, definition, before, after));
 }
 
 /** N days before units expire: PointsWillExpire and balance_expiration_reminder. */
-export async function emitExpiryReminder(
-  tx: Queryable, emit: EmitContext, member: MemberSnapshot, definition: BalanceDefinition,
+export function expiryReminderEvents(
+  emit: EmitContext, member: MemberSnapshot, definition: BalanceDefinition,
   reminder: { amount: number; expiresAt: Date; daysBefore: number; cardId: string | null; membershipCreatedAt: Date; now: Date },
-): Promise<void> {
-  await emitEvent(tx, emit, 'PointsWillExpire', member, {
-    walletType: walletType(definition),
-    amount: reminder.amount,
-    expiresAt: reminder.expiresAt.toISOString(),
-    daysBefore: reminder.daysBefore,
-  });
-  await emitEvent(tx, emit, 'balance_expiration_reminder', member, {
-    amount: reminder.amount,
-    balance_definition: balanceDefinition(definition),
-    created_at: reminder.now.toISOString(),
-    expires_at: reminder.expiresAt.toISOString(),
-    loyalty_program: emit.program,
-    membership: { card_id: reminder.cardId, created_at: reminder.membershipCreatedAt.toISOString() },
-    reminder: { unit: 'day', value: reminder.daysBefore },
-  });
+): EventToEmit[] {
+  return [
+    { type: 'PointsWillExpire', member, fields: {
+      walletType: walletType(definition),
+      amount: reminder.amount,
+      expiresAt: reminder.expiresAt.toISOString(),
+      daysBefore: reminder.daysBefore,
+    } },
+    { type: 'balance_expiration_reminder', member, fields: {
+      amount: reminder.amount,
+      balance_definition: balanceDefinition(definition),
+      created_at: reminder.now.toISOString(),
+      expires_at: reminder.expiresAt.toISOString(),
+      loyalty_program: emit.program,
+      membership: { card_id: reminder.cardId, created_at: reminder.membershipCreatedAt.toISOString() },
+      reminder: { unit: 'day', value: reminder.daysBefore },
+    } },
+  ];
 }

@@ -17,7 +17,7 @@ import type { ServiceContext } from '../context.ts';
 import { programScope, type ProgramScope } from '../emit-context.ts';
 import { memberSnapshot } from '../members/member-views.ts';
 import { recalculateMemberTier } from '../tiers/recalculate.ts';
-import { creditBalance, debitBalance, earliestExpiry, firstValueChange, ledgerJobs } from './apply.ts';
+import { creditBalance, debitBalance, firstValueChange, ledgerJobs } from './apply.ts';
 import { emitBalanceChange, emitRefusal, type UnitChangeReason } from './balance-events.ts';
 import { openBalance, type BalanceTarget, type LedgerScope } from './ledger-scope.ts';
 import { transactionView } from './views.ts';
@@ -103,7 +103,7 @@ export async function completeMovement(
     reason: t.reason as UnitChangeReason,
     transactionId: t.id,
     transaction: { type: t.kind === 'credit' ? 'credit' : 'debit', value: t.amount },
-    earliestExpiry: await earliestExpiry(tx, ls.balance.id),
+    earliestExpiry: change.earliestExpiry,
     sourceEventId: options.sourceEventId ?? null,
     maximumReached: options.maximumReached,
   });

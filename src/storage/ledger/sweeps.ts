@@ -7,42 +7,61 @@ export interface DueBalance {
   subscriptionId: string;
 }
 
+/** What a sweep does to due lots: expire active ones (expires_at) or activate pending ones (available_from). */
+export type SweepKind = 'expire' | 'activate';
+
+const dueLots: Record<SweepKind, string> = {
+  expire: `l.status = 'active' AND l.expires_at <= $2`,
+  activate: `l.status = 'pending' AND l.available_from <= $2`,
+};
+
 /**
- * Balances with active lots expired by `now` (a bounded batch; the sweep comes back for more),
- * in the ledger's lock order (subscription, then definition): the sweep locks them one after
- * the other, in the same order as every other operation locking several balances.
+ * Balances holding some of the first `lots` lots due for a sweep by `now` (found through the
+ * lots_expiry/lots_activation index, so the cost follows the batch, not everything due), in the
+ * ledger's lock order (subscription, then definition): the sweep locks them in that order, as
+ * every operation locking several balances does. `more`: the batch was full, others may be due.
  */
-export async function balancesWithExpiredLots(tx: Queryable, programId: string, now: Date, limit: number) {
-  return tx.query<DueBalance>(
-    `SELECT DISTINCT l.balance_id AS "balanceId", b.definition_id AS "definitionId", b.subscription_id AS "subscriptionId"
-     FROM lots l JOIN balances b ON b.id = l.balance_id
-     WHERE l.program_id = $1 AND l.status = 'active' AND l.expires_at <= $2
-     ORDER BY 3, 2 LIMIT $3`,
-    [programId, now, limit],
+export async function dueBalances(tx: Queryable, kind: SweepKind, programId: string, now: Date, lots: number) {
+  const rows = await tx.query<DueBalance & { picked: number }>(
+    `WITH picked AS (SELECT l.balance_id FROM lots l WHERE l.program_id = $1 AND ${dueLots[kind]} LIMIT $3)
+     SELECT b.id AS "balanceId", b.definition_id AS "definitionId", b.subscription_id AS "subscriptionId",
+            (SELECT count(*) FROM picked)::int AS picked
+     FROM balances b WHERE b.id IN (SELECT balance_id FROM picked)
+     ORDER BY 3, 2`,
+    [programId, now, lots],
   );
+  return { balances: rows.map(({ picked: _, ...due }) => due), more: rows.length > 0 && rows[0].picked === lots };
 }
 
-/** Expires a balance's due lots (the caller holds the balance lock); returns the units expired. */
-export async function expireDueLots(tx: Queryable, balanceId: string, now: Date, lotId: string | null = null): Promise<number> {
+/**
+ * Expires the due lots of several balances at once (the caller holds their locks), or the one
+ * lot `lotId`; returns the units expired per balance, for the balances where any were.
+ */
+export async function expireDueLots(tx: Queryable, balanceIds: string[], now: Date, lotId: string | null = null) {
   // Blocked units stay with their block; they expire when it is released.
-  const [row] = await tx.query<{ units: number }>(
+  return tx.query<{ balanceId: string; units: number }>(
     `WITH expired AS (
        UPDATE lots SET expired = expired + (remaining - blocked), remaining = blocked, status = 'expired'
-       WHERE balance_id = $1 AND status = 'active' AND ($3::uuid IS NULL OR id = $3) AND ($3::uuid IS NOT NULL OR expires_at <= $2)
-       RETURNING expired
-     ) SELECT coalesce(sum(expired), 0)::bigint AS units FROM expired`,
-    [balanceId, now, lotId],
+       WHERE balance_id = ANY ($1::uuid[]) AND status = 'active' AND ($3::uuid IS NULL OR id = $3) AND ($3::uuid IS NOT NULL OR expires_at <= $2)
+       RETURNING balance_id, expired
+     ) SELECT balance_id AS "balanceId", sum(expired)::bigint AS units FROM expired GROUP BY balance_id HAVING sum(expired) <> 0`,
+    [balanceIds, now, lotId],
   );
-  return row.units;
 }
 
-export async function balancesWithDuePendingLots(tx: Queryable, programId: string, now: Date, limit: number) {
-  return tx.query<DueBalance>(
-    `SELECT DISTINCT l.balance_id AS "balanceId", b.definition_id AS "definitionId", b.subscription_id AS "subscriptionId"
-     FROM lots l JOIN balances b ON b.id = l.balance_id
-     WHERE l.program_id = $1 AND l.status = 'pending' AND l.available_from <= $2
-     ORDER BY 3, 2 LIMIT $3`,
-    [programId, now, limit],
+/** The owners of some subscriptions, with what events name them by. */
+export async function ownersOf(tx: Queryable, programId: string, subscriptionIds: string[]) {
+  return tx.query<{
+    subscriptionId: string; loyaltySubscriptionId: string; subscriptionStatus: 'active' | 'revoked'; subscriptionCreatedAt: Date;
+    id: string; contactId: number; email: string | null; phone: string | null; cardId: string | null;
+    firstName: string | null; lastName: string | null; customAttributes: Record<string, string | number | boolean | null>;
+  }>(
+    `SELECT s.id AS "subscriptionId", s.loyalty_subscription_id AS "loyaltySubscriptionId", s.status AS "subscriptionStatus",
+            s.created_at AS "subscriptionCreatedAt", m.id, m.contact_id AS "contactId", m.email, m.phone, m.card_id AS "cardId",
+            m.first_name AS "firstName", m.last_name AS "lastName", m.custom_attributes AS "customAttributes"
+     FROM subscriptions s JOIN members m ON m.program_id = s.program_id AND m.id = s.member_id
+     WHERE s.program_id = $1 AND s.id = ANY ($2::uuid[])`,
+    [programId, subscriptionIds],
   );
 }
 
