@@ -110,6 +110,38 @@ describe('real-time tiers', () => {
     });
   });
 
+  it('also follow blocks and releases, reversals, lots expired and pending units activated', async () => {
+    const p = await tierProgram(h);
+    await p.group({ name: 'Medal', downgradeStrategy: { kind: 'realtime' } }, [['Bronze', []], ['Silver', availableAtLeast(p, 100)]]);
+    const member = await p.member();
+    const tierUpdates = async () => (await p.events()).filter((e) => nameOf(e) === 'tier_association_updated')
+      .map((e) => ({ to: e.to_tier.name, source: e.source_event_id }));
+    expect(await tierUpdates()).toMatchObject([{ to: 'Bronze' }]); // the entry tier
+    const credit = await p.move(member.id, 'credit', 150);
+    expect(await tierUpdates()).toEqual([{ to: 'Silver', source: credit.id }]);
+
+    const block = await p.ok('POST', '/v1/ledger/blocks', { memberId: member.id, amount: 100 }, 201);
+    expect(await tierUpdates()).toEqual([{ to: 'Bronze', source: block.id }]);
+    const release = await p.ok('POST', `/v1/ledger/blocks/${block.id}/release`, {}, 201);
+    expect(await tierUpdates()).toEqual([{ to: 'Silver', source: release.id }]);
+    const reversal = await p.ok('POST', `/v1/ledger/transactions/${credit.id}/reverse`, {}, 201);
+    expect(await tierUpdates()).toEqual([{ to: 'Bronze', source: reversal.id }]);
+
+    const again = await p.move(member.id, 'credit', 120);
+    expect(await tierUpdates()).toEqual([{ to: 'Silver', source: again.id }]);
+    const [lot] = (await p.ok('GET', `/v1/balances/${again.balanceId}/lots?status=active`)).data;
+    await p.ok('POST', `/v1/ledger/lots/${lot.id}/expire`, {}, 200);
+    expect(await tierUpdates()).toEqual([{ to: 'Bronze', source: null }]);
+
+    // A scheduled credit: pending until its time, then the activation sweep moves the member.
+    await p.ok('POST', '/v1/ledger/transactions', { memberId: member.id, kind: 'credit', amount: 100, autoComplete: true,
+      availableAt: '2026-03-10T09:00:00.000Z' }, 201);
+    expect(await tierUpdates()).toEqual([]);
+    await p.advance({ to: '2026-03-10T09:00:00.000Z' });
+    expect(await tierUpdates()).toEqual([{ to: 'Silver', source: null }]);
+    expect(await p.tiers(member.id)).toMatchObject([{ tierName: 'Silver' }]);
+  });
+
   it('do nothing on balance changes in a program whose groups are not real time, and wait for the fixed date', async () => {
     const p = await tierProgram(h);
     await p.group({ name: 'Yearly', upgradeStrategy: { kind: 'fixed_date', month: 1, day: 1 }, downgradeStrategy: { kind: 'none' } }, [

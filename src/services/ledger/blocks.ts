@@ -8,6 +8,7 @@ import type { LedgerTransactionRow } from '../../storage/ledger/transactions.ts'
 import type { ServiceContext } from '../context.ts';
 import { programScope } from '../emit-context.ts';
 import { earliestExpiry, figuresOf } from './apply.ts';
+import { recalculateMemberTier } from '../tiers/recalculate.ts';
 import { emitBalanceChange, emitExpiry, emitRefusal } from './balance-events.ts';
 import { openBalance, type BalanceTarget } from './ledger-scope.ts';
 import { LedgerRefusal, loadTransaction, scopeOfTransaction, withRefusals } from './transactions.ts';
@@ -47,6 +48,7 @@ export async function blockUnits(
       transactionId: block.id, transaction: { type: 'debit', value: input.amount },
       earliestExpiry: await earliestExpiry(tx, ls.balance.id), sourceEventId: null,
     });
+    await recalculateMemberTier(tx, scope, ls.subscription.memberId, { sourceEventId: block.id });
     return transactionView(block);
   });
 }
@@ -91,6 +93,7 @@ export async function unblockUnits(ctx: ServiceContext, programId: string, block
       earliestExpiry: await earliestExpiry(tx, ls.balance.id), sourceEventId: null,
     });
     if (expiredUnits > 0) await emitExpiry(tx, scope.emit, ls.snapshot, ls.definition, released, figuresOf(ls.balance));
+    await recalculateMemberTier(tx, scope, ls.subscription.memberId, { sourceEventId: release.id });
     return transactionView(release);
   });
 }

@@ -13,6 +13,7 @@ import type { MemberRow } from '../../storage/members.ts';
 import type { ServiceContext } from '../context.ts';
 import { programScope, type ProgramScope } from '../emit-context.ts';
 import { memberSnapshot } from '../members/member-views.ts';
+import { recalculateOwnersTiers } from '../tiers/recalculate.ts';
 import { figuresOf, firstValueChange, ledgerJobs } from './apply.ts';
 import { balanceChangeEvents, expiryEvents, expiryReminderEvents } from './balance-events.ts';
 import { endPendingTransaction } from './transactions.ts';
@@ -80,6 +81,7 @@ async function expireBalances(tx: Queryable, scope: ProgramScope, due: sweeps.Du
   const owners = await ownersOf(tx, scope, changed.map((b) => b.subscriptionId));
   await emitInBatches(tx, scope, changed.flatMap((balance, n) => expiryEvents(
     scope.emit, owners.get(balance.subscriptionId)!.snapshot, definitions.get(balance.definitionId)!, before[n], figuresOf(balance))));
+  await recalculateOwnersTiers(tx, scope, changed.map((b) => b.subscriptionId), { sourceEventId: null });
 }
 
 async function activateBalance(tx: Queryable, scope: ProgramScope, due: sweeps.DueBalance, lotId: string | null): Promise<EventToEmit[]> {
@@ -122,6 +124,7 @@ export function activateLotsHandler(ctx: ServiceContext): JobHandler {
     const events: EventToEmit[] = [];
     for (const balance of due.balances) events.push(...await activateBalance(tx, scope, balance, null));
     await emitInBatches(tx, scope, events);
+    await recalculateOwnersTiers(tx, scope, due.balances.map((b) => b.subscriptionId), { sourceEventId: null });
     if (due.more) await comeBack(tx, scope, ledgerJobs.activateLots, ledgerJobs.activateLots);
   };
 }
@@ -184,5 +187,6 @@ export async function activateLotNow(ctx: ServiceContext, programId: string, lot
     const lot = (await findLot(tx, programId, lotId))!;
     if (lot.status !== 'pending') throw conflict(`only a pending lot can be activated; this one is ${lot.status}`);
     await emitEvents(tx, scope.emit, await activateBalance(tx, scope, due, lotId));
+    await recalculateOwnersTiers(tx, scope, [due.subscriptionId], { sourceEventId: null });
   });
 }

@@ -8,6 +8,7 @@ import type { LedgerTransactionRow } from '../../storage/ledger/transactions.ts'
 import type { ServiceContext } from '../context.ts';
 import { programScope, type ProgramScope } from '../emit-context.ts';
 import { earliestExpiry, figuresOf } from './apply.ts';
+import { recalculateMemberTier } from '../tiers/recalculate.ts';
 import { emitBalanceChange } from './balance-events.ts';
 import { lockOrder, type LedgerScope } from './ledger-scope.ts';
 import { loadTransaction, scopeOfTransaction, withRefusals } from './transactions.ts';
@@ -103,5 +104,6 @@ export async function reverseInScope(tx: Queryable, ls: LedgerScope, original: L
     transactionId: reversal.id, transaction: { type: reversal.kind === 'credit' ? 'credit' : 'debit', value: reversal.amount },
     earliestExpiry: await earliestExpiry(tx, ls.balance.id), sourceEventId: null,
   });
+  await recalculateMemberTier(tx, scope, ls.subscription.memberId, { sourceEventId: reversal.id });
   return transactionView(reversal);
 }

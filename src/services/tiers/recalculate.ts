@@ -3,7 +3,7 @@ import { strategyAllows } from '../../domain/tiers/moments.ts';
 import type { MemberTier, Strategy, Tier } from '../../domain/tiers/tier-group.ts';
 import type { Queryable } from '../../storage/db.ts';
 import { findMember, type MemberRow } from '../../storage/members.ts';
-import { findMemberSubscription, type SubscriptionRow } from '../../storage/subscriptions.ts';
+import { findMemberSubscription, ownerIdsOf, type SubscriptionRow } from '../../storage/subscriptions.ts';
 import { memberTiers } from '../../storage/tiers/member-tiers.ts';
 import type { ProgramScope } from '../emit-context.ts';
 import { changeTier, holderOf, isResettingUnits, momentsOf, saveMemberTier, type TierHolder } from './change.ts';
@@ -76,6 +76,19 @@ export async function recalculateMemberTier(
   const current = await memberTiers(tx, scope.program.id, memberId, true);
   for (const entry of groups) {
     await recalculateGroup(tx, scope, holder, entry, current.find((c) => c.groupId === entry.group.id), { kind: 'realtime' }, cause.sourceEventId);
+  }
+}
+
+/**
+ * After a sweep changed the balances of some subscriptions (lots expired or activated): their
+ * owners' real-time tiers, each owner once. Reads nothing more when the program has no real-time group.
+ */
+export async function recalculateOwnersTiers(
+  tx: Queryable, scope: ProgramScope, subscriptionIds: string[], cause: { sourceEventId: string | null },
+): Promise<void> {
+  if (subscriptionIds.length === 0 || (await realtimeGroups(tx, scope.program.id)).length === 0) return;
+  for (const memberId of await ownerIdsOf(tx, scope.program.id, subscriptionIds)) {
+    await recalculateMemberTier(tx, scope, memberId, cause);
   }
 }
 
