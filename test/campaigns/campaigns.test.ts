@@ -183,6 +183,10 @@ describe('registration trigger', () => {
     const events = await p.events();
     expect(ofType(events, 'CampaignEffectWasApplied').map((e) => e.data)).toMatchObject([{ campaignName: 'Welcome', amount: 25, transactionId: null }]);
     expect(await p.balance(ada.id)).toMatchObject({ available: 25 });
+    // The campaign's units are caused by the subscription the activation created.
+    const [created] = await h.db.query<{ id: string }>(
+      `SELECT id FROM events WHERE program_id = $1 AND type = 'subscription_created' ORDER BY sequence DESC LIMIT 1`, [p.program.id]);
+    expect(ofType(events, 'balance_value_updated')[0].source_event_id).toBe(created.id);
   });
 });
 

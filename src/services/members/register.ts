@@ -104,7 +104,7 @@ export async function registerMember(ctx: ServiceContext, programId: string, inp
     }
     // A member who will join a household is registered without a subscription of their own.
     if (input.enrol === false) return memberView(member, null);
-    const subscription = await enrolInTransaction(tx, scope, member, {
+    const { subscription } = await enrolInTransaction(tx, scope, member, {
       loyaltySubscriptionId: input.loyaltySubscriptionId,
       createdAt,
     });
@@ -186,8 +186,10 @@ export async function activateMember(
     await members.updateMemberCode(tx, current.id, current.failedAttempts, scope.now);
     const active: MemberRow = { ...member, status: 'active', activatedAt: scope.now, updatedAt: scope.now };
     await members.saveMember(tx, active);
-    const subscription = await enrolInTransaction(tx, scope, active, { loyaltySubscriptionId: enrolment.loyaltySubscriptionId, createdAt });
-    const applied = await runCampaigns(tx, scope, { kind: 'registration', memberId: active.id, sourceEventId: null });
+    const { subscription, createdEventId } = await enrolInTransaction(tx, scope, active,
+      { loyaltySubscriptionId: enrolment.loyaltySubscriptionId, createdAt });
+    // Activation has no event of its own: its campaigns are caused by the subscription it creates.
+    const applied = await runCampaigns(tx, scope, { kind: 'registration', memberId: active.id, sourceEventId: createdEventId });
     const now = applied.length > 0 ? (await members.findMember(tx, programId, active.id))! : active;
     return { kind: 'activated', member: memberView(now, subscription) } as const;
   });

@@ -16,7 +16,7 @@ export async function enrolExistingMember(
     const createdAt = input.createdAt ? new Date(input.createdAt) : undefined;
     // Back-dating is allowed, dating ahead is not (as at registration).
     if (createdAt && createdAt > scope.now) throw invalidInput('/createdAt', 'is in the future');
-    const subscription = await enrolInTransaction(tx, scope, member, {
+    const { subscription } = await enrolInTransaction(tx, scope, member, {
       loyaltySubscriptionId: input.loyaltySubscriptionId,
       createdAt,
     });

@@ -25,7 +25,7 @@ export async function enrolInTransaction(
   scope: ProgramScope,
   member: MemberRow,
   options: { loyaltySubscriptionId?: string; createdAt?: Date },
-): Promise<SubscriptionRow> {
+): Promise<{ subscription: SubscriptionRow; createdEventId: string }> {
   if (await subscriptions.findMemberSubscription(tx, scope.program.id, member.id)) {
     throw conflict('the member already belongs to an active subscription of this program');
   }
@@ -52,7 +52,7 @@ export async function enrolInTransaction(
     loyalty_subscription_id: subscription.loyaltySubscriptionId,
   });
   await assignEntryTiers(tx, scope, member, subscription, created.id);
-  return subscription;
+  return { subscription, createdEventId: created.id };
 }
 
 /** One due row per subscription and kind; each handler schedules its successor. */
