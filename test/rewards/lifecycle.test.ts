@@ -46,6 +46,23 @@ describe('redemption', () => {
     expect((await p.call('POST', `/v1/vouchers/${voucher.id}/redemption/complete`)).json()).toMatchObject({ status: 409, type: '/problems/voucher-state' });
   });
 
+  it('refuses the voucher of a deactivated member (validate says why), and takes it again once reactivated', async () => {
+    const dee = await p.member('dee-inactive@example.com');
+    const voucher = (await p.assign((await p.reward({ name: 'Inactive test' })).id, dee.id)).json();
+    expect((await p.call('POST', `/v1/members/${dee.id}/deactivate`)).statusCode).toBe(200);
+    await p.events();
+
+    const checked = await p.call('POST', '/v1/vouchers/validate', { code: voucher.code });
+    expect(checked.json()).toMatchObject({ valid: false, code: 'voucher-member-inactive' });
+    const refused = await redeem({ code: voucher.code, autoComplete: true });
+    expect(refused.json()).toMatchObject({ status: 409, type: '/problems/voucher-member-inactive' });
+    expect(await p.events()).toMatchObject([{ event_name: 'voucher_redeem_unauthorized', reason: 'Voucher holder is not an active member' }]);
+    expect((await p.voucher(voucher.id)).status).toBe('active');
+
+    expect((await p.call('POST', `/v1/members/${dee.id}/reactivate`)).statusCode).toBe(200);
+    expect((await redeem({ code: voucher.code, autoComplete: true })).json()).toMatchObject({ status: 'redeemed' });
+  });
+
   it("refuses another member's voucher, sets a dynamic coupon's value at redemption, and cancels a pending redemption", async () => {
     const bob = await p.member('bob-dyn@example.com');
     const eve = await p.member('eve-other@example.com');

@@ -47,6 +47,7 @@ export const redemptionRefusals = {
   expired: { code: 'voucher-expired', reason: 'Voucher has expired' },
   notYetValid: { code: 'voucher-not-yet-valid', reason: 'Voucher is not valid yet' },
   wrongMember: { code: 'voucher-wrong-member', reason: 'Voucher belongs to another member' },
+  memberInactive: { code: 'voucher-member-inactive', reason: 'Voucher holder is not an active member' },
   inProgress: { code: 'voucher-redemption-pending', reason: 'Voucher redemption is already in progress' },
   cancelledRedemption: { code: 'voucher-redemption-cancelled', reason: 'Voucher redemption cancelled' },
   timedOutRedemption: { code: 'voucher-redemption-expired', reason: 'Voucher redemption expired before completion' },
@@ -58,7 +59,7 @@ export type RedemptionRefusalKind = keyof typeof redemptionRefusals;
  * not only the stored status: a voucher past its expiry is expired even before the sweep ran.
  */
 export function redemptionRefusal(
-  v: Voucher, now: Date, memberId: string | null, phase: 'start' | 'complete',
+  v: Voucher, now: Date, memberId: string | null, phase: 'start' | 'complete', holderActive: boolean,
 ): RedemptionRefusalKind | null {
   if (v.status === 'revoked') return 'revoked';
   if (v.status === 'cancelled') return 'cancelled';
@@ -66,6 +67,8 @@ export function redemptionRefusal(
   if (v.status === 'expired' || (v.expiresAt && now >= v.expiresAt)) return 'expired';
   if (now < v.validFrom) return 'notYetValid';
   if (memberId !== null && memberId !== v.memberId) return 'wrongMember';
+  // A deactivated member can neither earn nor spend; using a voucher is spending it.
+  if (!holderActive) return 'memberInactive';
   if (phase === 'start' && v.redemptionStatus === 'pending') return 'inProgress';
   return null;
 }

@@ -10,7 +10,7 @@ const tags = ['vouchers'];
 const base = '/v1/vouchers';
 
 const refusals = 'A refusal fires voucher_redeem_unauthorized with the reason and answers 409: `voucher-revoked`, `voucher-cancelled`, '
-  + '`voucher-used`, `voucher-expired`, `voucher-not-yet-valid`, `voucher-wrong-member`, `voucher-redemption-pending`.';
+  + '`voucher-used`, `voucher-expired`, `voucher-not-yet-valid`, `voucher-wrong-member`, `voucher-member-inactive`, `voucher-redemption-pending`.';
 
 /** Issued vouchers: look-ups, redemption (validate, redeem, complete, cancel), revocation and cancellation. */
 export const voucherRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = async (app, { ctx }) => {

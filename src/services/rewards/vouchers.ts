@@ -95,7 +95,7 @@ async function locate(tx: Queryable, scope: ProgramScope, target: RedemptionTarg
 export async function validateVoucher(ctx: ServiceContext, programId: string, target: RedemptionTarget) {
   const scope = await programScope(ctx.db, ctx, programId, 'api');
   const vs = await locate(ctx.db, scope, target, false);
-  const refusal = redemptionRefusal(vs.voucher, scope.now, target.memberId ?? null, 'start');
+  const refusal = redemptionRefusal(vs.voucher, scope.now, target.memberId ?? null, 'start', vs.holder.member.status === 'active');
   return {
     valid: refusal === null,
     reason: refusal === null ? null : redemptionRefusals[refusal].reason,
@@ -118,7 +118,7 @@ async function complete(tx: Queryable, vs: VoucherScope) {
  * Redeems a voucher by code or id. Two-phase like the ledger: the redemption waits, pending,
  * until completed or cancelled (the voucher cannot be redeemed twice meanwhile), or completes at
  * once with autoComplete. A dynamic coupon gets its value here. A refusal (revoked, cancelled,
- * already used, expired, not valid yet, someone else's, a redemption in progress) fires
+ * already used, expired, not valid yet, someone else's, a deactivated holder, a redemption in progress) fires
  * voucher_redeem_unauthorized with the reason and answers 409.
  */
 export async function redeemVoucher(
@@ -132,7 +132,7 @@ export async function redeemVoucher(
     if (vs.reward.type === 'dynamic_coupon' && input.value === undefined) throw invalidInput('/value', 'is required to redeem a dynamic coupon: its value is set at redemption');
     if (vs.reward.type !== 'dynamic_coupon' && input.value !== undefined) throw invalidInput('/value', 'is only for a dynamic coupon; this voucher has its value already');
     await activateIfDue(tx, vs);
-    const refusal = redemptionRefusal(vs.voucher, scope.now, input.memberId ?? null, 'start');
+    const refusal = redemptionRefusal(vs.voucher, scope.now, input.memberId ?? null, 'start', vs.holder.member.status === 'active');
     if (refusal) return refuse(tx, vs, refusal);
     vs.voucher = { ...vs.voucher, redemptionStatus: 'pending', redemptionValue: input.value ?? vs.voucher.value,
       redemptionStartedAt: scope.now, updatedAt: scope.now };
@@ -155,7 +155,7 @@ export async function completeRedemption(ctx: ServiceContext, programId: string,
     const scope = await programScope(tx, ctx, programId, source);
     const vs = await lockById(tx, scope, voucherId);
     if (vs.voucher.redemptionStatus !== 'pending' || vs.voucher.status !== 'active') throw wrongState(vs.voucher, 'complete a redemption');
-    const refusal = redemptionRefusal(vs.voucher, scope.now, null, 'complete');
+    const refusal = redemptionRefusal(vs.voucher, scope.now, null, 'complete', vs.holder.member.status === 'active');
     if (refusal) return refuse(tx, vs, refusal);
     await complete(tx, vs);
     await unscheduleJob(tx, programId, redemptionTimeoutKey(voucherId));
