@@ -47,7 +47,7 @@ import { createAdminKey } from '../src/services/api-keys.ts';
 import type { ServiceContext } from '../src/services/context.ts';
 import type { Db } from '../src/storage/db.ts';
 import { findBalanceDifferences } from '../src/storage/ledger/check.ts';
-import { openLedgerBenchDb } from './support/ledger-db.ts';
+import { openLedgerBenchDb } from './support/bench-db.ts';
 import type { LoadResult, LoadSpec } from './support/ledger-load.ts';
 import {
   countersReport, cpuPerUnit, cpuReport, cpuSnapshot, dbCounters, profiledDb, sampleActivity, statementReport,

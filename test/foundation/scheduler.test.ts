@@ -43,6 +43,21 @@ function recordingScheduler(runner = 'one') {
   return { scheduler, seen };
 }
 
+/** A scheduler whose `test.record` job writes its effect, then holds its transaction open until released. */
+function holdingScheduler() {
+  let holding!: () => void;
+  const held = new Promise<void>((resolve) => (holding = resolve));
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const slow = new Scheduler({ db: h.db, clock: h.clock });
+  slow.register('test.record', async (tx, job, now) => {
+    await tx.query(`INSERT INTO test_effects (job_id, runner, now) VALUES ($1, 'slow', $2)`, [job.id, now]);
+    holding();
+    await released;
+  });
+  return { slow, held, release };
+}
+
 describe('scheduler', () => {
   it('a job due later does not run before its time, then runs once', async () => {
     const { scheduler, seen } = recordingScheduler();
@@ -208,16 +223,7 @@ describe('scheduler', () => {
   it.skipIf(!process.env.DATABASE_URL)(
     'PostgreSQL: while one scheduler holds a job, another takes the next one instead of waiting (SKIP LOCKED)',
     async () => {
-      let holding!: () => void;
-      const held = new Promise<void>((resolve) => (holding = resolve));
-      let release!: () => void;
-      const released = new Promise<void>((resolve) => (release = resolve));
-      const slow = new Scheduler({ db: h.db, clock: h.clock });
-      slow.register('test.record', async (tx, job, now) => {
-        await tx.query(`INSERT INTO test_effects (job_id, runner, now) VALUES ($1, 'slow', $2)`, [job.id, now]);
-        holding();
-        await released;
-      });
+      const { slow, held, release } = holdingScheduler();
       const fast = recordingScheduler('fast');
       const t = h.clock.now().getTime();
       await schedule({ kind: 'test.record', runAt: new Date(t - 2), payload: { n: 1 } });
@@ -240,16 +246,7 @@ describe('scheduler', () => {
     'PostgreSQL: a scheduler holding one program\'s job does not hold the other programs\' first jobs',
     async () => {
       const other = (await h.newProgram('Other scheduled')).id;
-      let holding!: () => void;
-      const held = new Promise<void>((resolve) => (holding = resolve));
-      let release!: () => void;
-      const released = new Promise<void>((resolve) => (release = resolve));
-      const slow = new Scheduler({ db: h.db, clock: h.clock });
-      slow.register('test.record', async (tx, job, now) => {
-        await tx.query(`INSERT INTO test_effects (job_id, runner, now) VALUES ($1, 'slow', $2)`, [job.id, now]);
-        holding();
-        await released;
-      });
+      const { slow, held, release } = holdingScheduler();
       const fast = recordingScheduler('fast');
       const t = h.clock.now().getTime();
       await schedule({ kind: 'test.record', runAt: new Date(t - 3), payload: { n: 'A1' } });
