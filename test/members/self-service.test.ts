@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/http/app.ts';
 import { expectProblem, namesOf, startWorld, uniqueEmail, type Program, type World } from './helpers.ts';
 
 let world: World;
@@ -56,6 +57,34 @@ describe('logging in', () => {
     expect(unknown.detail).toBe(wrong.detail);
     const noPassword = await p.register({ email: uniqueEmail() });
     expectProblem(await logIn(p.id, noPassword.email, 'anything 123'), 401);
+  });
+
+  it('caps a client address at 20 attempts a minute across accounts and API processes; other addresses and programs go on', async () => {
+    const p = await world.program();
+    const other = await world.program();
+    const m = await member(p);
+    // A second API process on the same database: its own Fastify instance, sharing nothing in memory.
+    const second = await buildApp({ ctx: world.h.ctx, scheduler: world.h.scheduler });
+    try {
+      const attempt = (app: typeof second, programId: string, remoteAddress: string, identifier = 'nobody@example.com') =>
+        app.inject({ method: 'POST', url: `/v1/programs/${programId}/member-sessions`, remoteAddress,
+          payload: { identifier, password: 'wrong guess 123' } });
+      for (let i = 0; i < 10; i++) {
+        expectProblem(await attempt(world.h.app, p.id, '203.0.113.7', `nobody${i}@example.com`), 401);
+        expectProblem(await attempt(second, p.id, '203.0.113.7', `someone${i}@example.com`), 401);
+      }
+      const capped = expectProblem(await attempt(world.h.app, p.id, '203.0.113.7'), 429);
+      expect(capped.type).toBe('/problems/too-many-logins');
+      expectProblem(await attempt(second, p.id, '203.0.113.7'), 429);
+      // The right password does not help that address; another address, or another program, is not held back.
+      expect((await attempt(world.h.app, p.id, '203.0.113.7', m.email)).statusCode).toBe(429);
+      expectProblem(await attempt(second, p.id, '198.51.100.4'), 401);
+      expectProblem(await attempt(second, other.id, '203.0.113.7'), 401);
+      world.h.clock.advance(minute);
+      expectProblem(await attempt(second, p.id, '203.0.113.7'), 401);
+    } finally {
+      await second.close();
+    }
   });
 
   it('locks the account for 15 minutes after 5 wrong passwords in a row', async () => {

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { ServiceContext } from '../../services/context.ts';
 import * as selfService from '../../services/members/self-service.ts';
-import { createLoginThrottle } from '../plugins/login-throttle.ts';
 import { ProgramParams, problemResponses } from '../schemas/common.ts';
 import { LoginBody, Member, OwnContactUpdate, Session } from '../schemas/members.ts';
 
@@ -9,15 +8,13 @@ const tags = ['member self-service'];
 
 /** What a member's own app calls: log in, then read and change their profile with the token. */
 export const memberSelfServiceRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = async (app, { ctx }) => {
-  const throttle = createLoginThrottle(ctx.clock);
-
   app.post('/v1/programs/:programId/member-sessions', {
     config: { auth: 'none' },
     schema: { tags, summary: 'Log in with an identifier (e-mail, phone, card number) and password; returns a one-hour token',
       security: [], params: ProgramParams, body: LoginBody, response: { 201: Session, ...problemResponses, 429: problemResponses[400] } },
   }, async (request, reply) => {
-    throttle(request.ip);
-    return reply.code(201).send(await selfService.logIn(ctx, request.params.programId, request.body.identifier, request.body.password));
+    return reply.code(201).send(
+      await selfService.logIn(ctx, request.params.programId, request.body.identifier, request.body.password, request.ip));
   });
 
   app.get('/v1/me', {

@@ -4,6 +4,7 @@ import { checkPasswordStrength } from '../../domain/members/password-rules.ts';
 import { Problem } from '../../domain/problem.ts';
 import { emitEvent } from '../../outbox/emit.ts';
 import { hashPassword, randomToken, secretHash, verifyPassword } from '../../security/secrets.ts';
+import { countLoginAttempt } from '../../storage/login-attempts.ts';
 import * as members from '../../storage/members.ts';
 import type { MemberRow } from '../../storage/members.ts';
 import { findMemberSubscription } from '../../storage/subscriptions.ts';
@@ -18,6 +19,8 @@ export const sessionTtlMs = 60 * 60 * 1000;
 /** After this many wrong passwords in a row the account is locked for `lockMs`. */
 export const maxFailedLogins = 5;
 export const lockMs = 15 * 60 * 1000;
+/** Login attempts a client address may make in a minute, whatever accounts it tries. */
+export const loginAttemptsPerMinute = 20;
 
 const badLogin = () =>
   new Problem(401, 'login-failed', 'Login failed', 'the identifier or the password is wrong',
@@ -45,11 +48,17 @@ async function memberByIdentifier(tx: Parameters<typeof members.findMembersByIde
 /**
  * A member logs in with an identifier and their password and gets a short-lived token.
  * Wrong passwords count; after `maxFailedLogins` in a row the account is locked for a while.
- * The count is committed even though the answer is a refusal.
+ * Every attempt of a client address counts too: past `loginAttemptsPerMinute` in a minute it is
+ * refused, whichever account it tries (the lock-out stops guessing one account from many
+ * addresses; this, guessing many accounts from one). Counts are committed even when the answer
+ * is a refusal, in the database, so that every API process shares them.
  */
-export async function logIn(ctx: ServiceContext, programId: string, identifier: string, password: string) {
+export async function logIn(ctx: ServiceContext, programId: string, identifier: string, password: string, client: string) {
   const outcome = await ctx.db.transaction(async (tx) => {
     const scope = await programScope(tx, ctx, programId, 'member');
+    if (await countLoginAttempt(tx, programId, client, ctx.clock.now()) > loginAttemptsPerMinute) {
+      return { refused: new Problem(429, 'too-many-logins', 'Too many login attempts', 'too many login attempts from this client; wait a minute') };
+    }
     const found = await memberByIdentifier(tx, programId, identifier);
     if (!found || !found.passwordHash) return { refused: badLogin() };
     const member = await loadMember(tx, programId, found.id, true);
