@@ -13,6 +13,11 @@ export interface Config {
   /** CIDR ranges outbound webhooks may reach although private (the SSRF guard refuses them otherwise). */
   allowedWebhookRanges: string[];
   logLevel: string;
+  /**
+   * Which proxies' X-Forwarded-For to believe for the client address (the login throttle counts
+   * per address): false (none, the socket's address), true (any), a hop count, or addresses/CIDRs.
+   */
+  trustProxy: boolean | number | string[];
 }
 
 /** Reads the environment. Kept in one place so every knob is documented in the README. */
@@ -32,7 +37,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // Local development talks to receivers on this machine; production must opt in explicitly.
     allowedWebhookRanges: ranges.length > 0 ? ranges : sandbox ? ['127.0.0.0/8', '::1/128'] : [],
     logLevel: env.LOG_LEVEL ?? 'info',
+    trustProxy: parseTrustProxy(env.PUNCHCARD_TRUST_PROXY),
   };
+}
+
+export function parseTrustProxy(text: string | undefined): boolean | number | string[] {
+  const value = text?.trim() ?? '';
+  if (value === '' || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value.split(',').map((s) => s.trim()).filter(Boolean);
 }
 
 export function parseRoles(text: string | undefined): Role[] {

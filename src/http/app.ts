@@ -45,12 +45,18 @@ export interface AppOptions {
   scheduler: Scheduler;
   logger?: Logger | false;
   registry?: Registry;
+  /** Fastify's trustProxy: whose X-Forwarded-For gives the client address (default: nobody's). */
+  trustProxy?: boolean | number | string[];
 }
 
 /** The HTTP API: thin routes over the application services. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { ctx, scheduler } = options;
   const app = Fastify({
+    // A hop count trusts that many proxies from the front (what proxy-addr does for a number).
+    trustProxy: typeof options.trustProxy === 'number'
+      ? ((hops: number) => (_address: string, hop: number) => hop < hops)(options.trustProxy)
+      : options.trustProxy ?? false,
     loggerInstance: options.logger || undefined,
     logger: options.logger === undefined ? false : undefined,
     genReqId: (request) => (request.headers['x-request-id'] as string | undefined)?.slice(0, 100) || crypto.randomUUID(),

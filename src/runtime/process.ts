@@ -36,7 +36,7 @@ export async function startProcess(config: Config, logger: Logger, clock: Clock 
   registerJobHandlers(scheduler, ctx);
 
   let url: string | null = null;
-  const app = config.roles.includes('api') ? await buildApp({ ctx, scheduler, logger }) : null;
+  const app = config.roles.includes('api') ? await buildApp({ ctx, scheduler, logger, trustProxy: config.trustProxy }) : null;
   if (app) {
     url = await app.listen({ host: config.host, port: config.port });
     // Issued once listening: a start that fails (port taken) must not use up the only printing.

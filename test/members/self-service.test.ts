@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { parseTrustProxy } from '../../src/config/config.ts';
 import { buildApp } from '../../src/http/app.ts';
 import { expectProblem, namesOf, startWorld, uniqueEmail, type Program, type World } from './helpers.ts';
 
@@ -84,6 +85,33 @@ describe('logging in', () => {
       expectProblem(await attempt(second, p.id, '203.0.113.7'), 401);
     } finally {
       await second.close();
+    }
+  });
+
+  it('behind a trusted proxy, counts the forwarded client address, not the proxy\'s', async () => {
+    const p = await world.program();
+    const proxied = await buildApp({ ctx: world.h.ctx, scheduler: world.h.scheduler, trustProxy: parseTrustProxy('10.0.0.0/8') });
+    try {
+      const attempt = (client: string) => proxied.inject({ method: 'POST', url: `/v1/programs/${p.id}/member-sessions`,
+        remoteAddress: '10.1.2.3', headers: { 'x-forwarded-for': client }, payload: { identifier: 'nobody@example.com', password: 'wrong guess 123' } });
+      for (let i = 0; i < 20; i++) expectProblem(await attempt('203.0.113.50'), 401);
+      expectProblem(await attempt('203.0.113.50'), 429);
+      // Another member's device behind the same proxy is not held back.
+      expectProblem(await attempt('203.0.113.51'), 401);
+    } finally {
+      await proxied.close();
+    }
+    // A hop count: one proxy in front, so the address it saw (the last forwarded one) is the client.
+    const oneHop = await buildApp({ ctx: world.h.ctx, scheduler: world.h.scheduler, trustProxy: parseTrustProxy('1') });
+    try {
+      const attempt = (forwarded: string) => oneHop.inject({ method: 'POST', url: `/v1/programs/${p.id}/member-sessions`,
+        remoteAddress: '10.9.9.9', headers: { 'x-forwarded-for': forwarded }, payload: { identifier: 'nobody@example.com', password: 'wrong guess 123' } });
+      // Whatever a client puts in front of the header, the proxy's own entry decides.
+      for (let i = 0; i < 20; i++) expectProblem(await attempt(`198.51.100.${i}, 203.0.113.60`), 401);
+      expectProblem(await attempt('192.0.2.1, 203.0.113.60'), 429);
+      expectProblem(await attempt('203.0.113.50, 203.0.113.61'), 401);
+    } finally {
+      await oneHop.close();
     }
   });
 
