@@ -13,6 +13,8 @@ export interface Config {
   /** CIDR ranges outbound webhooks may reach although private (the SSRF guard refuses them otherwise). */
   allowedWebhookRanges: string[];
   logLevel: string;
+  /** PUNCHCARD_ENCRYPTION_KEY as given (parsed by security/encryption-key.ts); unset: see there. */
+  encryptionKey: string | undefined;
 }
 
 /** Reads the environment. Kept in one place so every knob is documented in the README. */
@@ -32,6 +34,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // Local development talks to receivers on this machine; production must opt in explicitly.
     allowedWebhookRanges: ranges.length > 0 ? ranges : sandbox ? ['127.0.0.0/8', '::1/128'] : [],
     logLevel: env.LOG_LEVEL ?? 'info',
+    encryptionKey: env.PUNCHCARD_ENCRYPTION_KEY || undefined,
   };
 }
 
