@@ -45,6 +45,7 @@ import { scheduleJob } from '../src/scheduler/schedule.ts';
 import { Scheduler } from '../src/scheduler/scheduler.ts';
 import { createAdminKey } from '../src/services/api-keys.ts';
 import type { ServiceContext } from '../src/services/context.ts';
+import { newSealingKeyText, parseSealingKey } from '../src/security/sealed-values.ts';
 import type { Db } from '../src/storage/db.ts';
 import { findBalanceDifferences } from '../src/storage/ledger/check.ts';
 import { openLedgerBenchDb } from './support/bench-db.ts';
@@ -430,7 +431,7 @@ async function main() {
     log(`phase 1: ${concurrency} clients in flight, ${maxRequests} requests or ${seconds} s, ${members} members, definition expiry ${expiryMode}`);
     if (!onPostgres) log(`(PGlite: one connection, every transaction runs serially; expiry phase default ${lotsToExpire} lots instead of 1,000,000)`);
 
-    const ctx: ServiceContext = { db, clock: systemClock, sandbox: false };
+    const ctx: ServiceContext = { db, clock: systemClock, sandbox: false, sealKey: parseSealingKey(newSealingKeyText()) };
     const scheduler = new Scheduler({ db, clock: systemClock, logger });
     registerJobHandlers(scheduler, ctx);
     app = await buildApp({ ctx, scheduler });

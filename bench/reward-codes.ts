@@ -18,6 +18,7 @@ import { registerJobHandlers } from '../src/scheduler/handlers.ts';
 import { Scheduler } from '../src/scheduler/scheduler.ts';
 import { createAdminKey } from '../src/services/api-keys.ts';
 import type { ServiceContext } from '../src/services/context.ts';
+import { newSealingKeyText, parseSealingKey } from '../src/security/sealed-values.ts';
 import type { Db } from '../src/storage/db.ts';
 import { openBenchDb } from './support/bench-db.ts';
 
@@ -69,7 +70,7 @@ async function main() {
   try {
     log(`reward code upload on ${db.engine === 'postgres' ? 'PostgreSQL (fresh database)' : 'PGlite (in memory)'}, ` +
       `${codeCount.toLocaleString('en')} codes, API and database sharing ${availableParallelism()} cores`);
-    const ctx: ServiceContext = { db, clock: systemClock, sandbox: false };
+    const ctx: ServiceContext = { db, clock: systemClock, sandbox: false, sealKey: parseSealingKey(newSealingKeyText()) };
     const scheduler = new Scheduler({ db, clock: systemClock });
     registerJobHandlers(scheduler, ctx);
     const app = await buildApp({ ctx, scheduler });

@@ -2,6 +2,7 @@ import pino from 'pino';
 import { systemClock } from '../../src/clock/clock.ts';
 import { DeliveryWorker } from '../../src/delivery/worker.ts';
 import type { EmitContext } from '../../src/outbox/emit.ts';
+import { newSealingKeyText, parseSealingKey } from '../../src/security/sealed-values.ts';
 import type { ServiceContext } from '../../src/services/context.ts';
 import { createProgram } from '../../src/services/programs.ts';
 import { createEndpoint } from '../../src/services/webhook-endpoints.ts';
@@ -25,7 +26,9 @@ export interface Bench {
 
 export function createBench({ db, emitter }: BenchDb, receiver: ReceiverProcess): Bench {
   const logger = pino({ level: 'warn' }, pino.destination(2));
-  const ctx: ServiceContext = { db: emitter, clock: systemClock, sandbox: true };
+  // One key for this run: the API seals, the workers open.
+  const sealKey = parseSealingKey(newSealingKeyText());
+  const ctx: ServiceContext = { db: emitter, clock: systemClock, sandbox: true, sealKey };
   const workers: DeliveryWorker[] = [];
   let programs = 0;
   return {
@@ -33,7 +36,7 @@ export function createBench({ db, emitter }: BenchDb, receiver: ReceiverProcess)
     emitter,
     receiver,
     newWorker() {
-      const worker = new DeliveryWorker({ db, clock: systemClock, allow, logger });
+      const worker = new DeliveryWorker({ db, clock: systemClock, sealKey, allow, logger });
       workers.push(worker);
       return worker;
     },

@@ -6,6 +6,7 @@ import { openConfiguredDb, startProcess } from '../runtime/process.ts';
 import { createAdminKey, createProgramKey, revokeKey } from '../services/api-keys.ts';
 import type { ServiceContext } from '../services/context.ts';
 import { checkLedger } from '../services/ledger/balances.ts';
+import { resolveSealingKey } from '../security/encryption-key.ts';
 import { migrate } from '../storage/migrate.ts';
 
 const help = `punchcard — a loyalty engine whose every change reaches you as a signed webhook
@@ -26,6 +27,8 @@ Environment:
   PUNCHCARD_SANDBOX     true/false: allow moving program clocks (default: true on the embedded
                         database unless NODE_ENV=production)
   PUNCHCARD_WEBHOOK_ALLOW  CIDR ranges webhooks may reach although private (sandbox: loopback)
+  PUNCHCARD_ENCRYPTION_KEY  32 bytes (64 hex digits or base64) encrypting webhook credentials at
+                        rest; required with DATABASE_URL, generated into <data dir>.key otherwise
   LOG_LEVEL             pino level (default info)
 `;
 
@@ -72,9 +75,12 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(applied.length ? `applied migrations ${applied.join(', ')}\n` : 'database is up to date\n');
       return 0;
     }
-    const ctx: ServiceContext = { db, clock: systemClock, sandbox: config.sandbox };
+    // The key only for the commands that use the services: an unknown command makes no key file.
+    const context = async (): Promise<ServiceContext> =>
+      ({ db, clock: systemClock, sandbox: config.sandbox, sealKey: await resolveSealingKey(config) });
     if (command === 'keys' && sub === 'create') {
       await migrate(db);
+      const ctx = await context();
       const created = values.program
         ? await createProgramKey(ctx, { kind: 'admin', keyId: 'cli' }, values.program, values.name ?? 'cli')
         : await createAdminKey(ctx, values.name ?? 'cli');
@@ -82,13 +88,13 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (command === 'keys' && sub === 'revoke' && arg) {
-      const revoked = await revokeKey(ctx, { kind: 'admin', keyId: 'cli' }, arg);
+      const revoked = await revokeKey(await context(), { kind: 'admin', keyId: 'cli' }, arg);
       process.stdout.write(`revoked key ${revoked.id} at ${revoked.revokedAt}\n`);
       return 0;
     }
     if (command === 'ledger' && sub === 'check') {
       await migrate(db);
-      const report = await checkLedger(ctx, values.program ?? null);
+      const report = await checkLedger(await context(), values.program ?? null);
       for (const d of report.differences) {
         process.stdout.write(`balance ${d.balanceId}: ${d.figure} stored ${d.stored}, from lots ${d.fromLots}\n`);
       }

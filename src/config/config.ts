@@ -18,6 +18,8 @@ export interface Config {
    * per address): false (none, the socket's address), true (any), a hop count, or addresses/CIDRs.
    */
   trustProxy: boolean | number | string[];
+  /** PUNCHCARD_ENCRYPTION_KEY as given (parsed by security/encryption-key.ts); unset: see there. */
+  encryptionKey: string | undefined;
 }
 
 /** Reads the environment. Kept in one place so every knob is documented in the README. */
@@ -38,6 +40,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowedWebhookRanges: ranges.length > 0 ? ranges : sandbox ? ['127.0.0.0/8', '::1/128'] : [],
     logLevel: env.LOG_LEVEL ?? 'info',
     trustProxy: parseTrustProxy(env.PUNCHCARD_TRUST_PROXY),
+    encryptionKey: env.PUNCHCARD_ENCRYPTION_KEY || undefined,
   };
 }
 

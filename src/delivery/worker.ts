@@ -1,6 +1,7 @@
 import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock/clock.ts';
+import type { SealingKey } from '../security/sealed-values.ts';
 import { uuidv7 } from '../domain/ids.ts';
 import type { Db } from '../storage/db.ts';
 import * as messages from '../storage/webhook-messages.ts';
@@ -11,11 +12,13 @@ import { EndpointHolds } from './endpoint-holds.ts';
 import { applyEndpointOutcomes, type EndpointOutcome } from './endpoint-health.ts';
 import { buildDeliveryHeaders } from './delivery-headers.ts';
 import { decideAfterAttempt } from './retry-policy.ts';
-import { sendAttempt } from './send-attempt.ts';
+import { sendAttempt, type AttemptResult } from './send-attempt.ts';
 
 export interface WorkerOptions {
   db: Db;
   clock: Clock;
+  /** Opens the endpoints' credentials, sealed at rest. */
+  sealKey: SealingKey;
   logger?: Logger;
   /** CIDR ranges the SSRF guard lets through although private (e.g. loopback in development). */
   allow: string[];
@@ -45,6 +48,7 @@ const eagerForMs = 250;
 export class DeliveryWorker {
   readonly #db: Db;
   readonly #clock: Clock;
+  readonly #sealKey: SealingKey;
   readonly #log: Logger | undefined;
   readonly #maxInFlight: number;
   readonly #leaseMs: number;
@@ -75,6 +79,7 @@ export class DeliveryWorker {
   constructor(options: WorkerOptions) {
     this.#db = options.db;
     this.#clock = options.clock;
+    this.#sealKey = options.sealKey;
     this.#log = options.logger;
     this.#maxInFlight = options.maxInFlight ?? 256;
     this.#leaseMs = options.leaseMs ?? 120_000;
@@ -177,7 +182,7 @@ export class DeliveryWorker {
     const leaseUntil = claimedAt + this.#leaseMs;
     // One statement, so no transaction around it: a claim is a single round trip.
     const claimed = await messages.claimDueMessages(
-      this.#db, now, new Date(leaseUntil), limit, request.held, request.rounds, request.longestTimeoutMs);
+      this.#db, this.#sealKey, now, new Date(leaseUntil), limit, request.held, request.rounds, request.longestTimeoutMs);
     const endpoints = this.#holds.add(claimed, request, limit, claimedAt, leaseUntil);
     for (const endpointId of endpoints) this.#startNext(endpointId, claimedAt);
     return claimed.length;
@@ -211,14 +216,18 @@ export class DeliveryWorker {
 
   async #attempt(message: OutgoingMessage): Promise<void> {
     const attemptedAt = this.#clock.now();
-    const result = await sendAttempt({
-      url: message.url,
-      headers: buildDeliveryHeaders(message, attemptedAt),
-      body: message.body,
-      timeoutMs: message.timeoutMs,
-      dispatcher: this.#dispatcher,
-      now: attemptedAt,
-    });
+    // Credentials that do not open: nothing is sent, the attempt fails with why (and is retried).
+    if (message.credentialError) this.#log?.error({ messageId: message.id, endpointId: message.endpointId }, message.credentialError);
+    const result: AttemptResult = message.credentialError
+      ? { statusCode: null, durationMs: 0, responseBody: '', error: message.credentialError, errorKind: null, retryAfterSeconds: null }
+      : await sendAttempt({
+        url: message.url,
+        headers: buildDeliveryHeaders(message, attemptedAt),
+        body: message.body,
+        timeoutMs: message.timeoutMs,
+        dispatcher: this.#dispatcher,
+        now: attemptedAt,
+      });
     this.#holds.attempted(message.endpointId, result.durationMs);
     const attemptNumber = message.attempts + 1;
     const decision = decideAfterAttempt(result, attemptNumber, this.#clock.now(), this.#random);

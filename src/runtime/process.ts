@@ -9,6 +9,7 @@ import { registerJobHandlers } from '../scheduler/handlers.ts';
 import { issueBootstrapAdminKey } from '../services/api-keys.ts';
 import type { ServiceContext } from '../services/context.ts';
 import type { Db } from '../storage/db.ts';
+import { resolveSealingKey } from '../security/encryption-key.ts';
 import { migrate } from '../storage/migrate.ts';
 import { openDb } from '../storage/open.ts';
 
@@ -27,11 +28,14 @@ export async function openConfiguredDb(config: Config): Promise<Db> {
  * By default all three, on one embedded database: zero set-up.
  */
 export async function startProcess(config: Config, logger: Logger, clock: Clock = systemClock): Promise<RunningProcess> {
+  // Before the database opens: a missing or malformed key stops the start with nothing to undo.
+  if (!config.databaseUrl) await mkdir(config.dataDir, { recursive: true });
+  const sealKey = await resolveSealingKey(config);
   const db = await openConfiguredDb(config);
   const applied = await migrate(db);
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
 
-  const ctx: ServiceContext = { db, clock, sandbox: config.sandbox };
+  const ctx: ServiceContext = { db, clock, sandbox: config.sandbox, sealKey };
   const scheduler = new Scheduler({ db, clock, logger: logger.child({ module: 'scheduler' }) });
   registerJobHandlers(scheduler, ctx);
 
@@ -54,7 +58,7 @@ export async function startProcess(config: Config, logger: Logger, clock: Clock 
   }
   if (config.roles.includes('scheduler')) scheduler.start();
   const worker = config.roles.includes('worker')
-    ? new DeliveryWorker({ db, clock, logger: logger.child({ module: 'delivery' }), allow: config.allowedWebhookRanges })
+    ? new DeliveryWorker({ db, clock, sealKey, logger: logger.child({ module: 'delivery' }), allow: config.allowedWebhookRanges })
     : null;
   worker?.start();
 

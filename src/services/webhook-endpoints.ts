@@ -85,8 +85,8 @@ function checkInput(input: EndpointInput): void {
   }
 }
 
-async function loadEndpoint(tx: Queryable, programId: string, id: string, forUpdate = false) {
-  const row = await endpoints.findEndpoint(tx, programId, id, forUpdate);
+async function loadEndpoint(ctx: ServiceContext, tx: Queryable, programId: string, id: string, forUpdate = false) {
+  const row = await endpoints.findEndpoint(tx, ctx.sealKey, programId, id, forUpdate);
   if (!row) throw notFound('webhook endpoint', id);
   return row;
 }
@@ -118,7 +118,7 @@ export async function createEndpoint(ctx: ServiceContext, programId: string, inp
   };
   await ctx.db.transaction(async (tx) => {
     await assertProgramExists(tx, programId);
-    await endpoints.insertEndpoint(tx, row);
+    await endpoints.insertEndpoint(tx, ctx.sealKey, row);
   });
   return { ...endpointView(row, now), secret: row.secret };
 }
@@ -129,19 +129,19 @@ async function assertProgramExists(tx: Queryable, programId: string) {
 }
 
 export async function getEndpoint(ctx: ServiceContext, programId: string, id: string) {
-  return endpointView(await loadEndpoint(ctx.db, programId, id), ctx.clock.now());
+  return endpointView(await loadEndpoint(ctx, ctx.db, programId, id), ctx.clock.now());
 }
 
 export async function listEndpoints(ctx: ServiceContext, programId: string, page: PageRequest) {
   const now = ctx.clock.now();
-  return toPage(await endpoints.listEndpoints(ctx.db, programId, page), page.limit, (row) => endpointView(row, now));
+  return toPage(await endpoints.listEndpoints(ctx.db, ctx.sealKey, programId, page), page.limit, (row) => endpointView(row, now));
 }
 
 /** Changes what is given; `null` clears an optional setting. */
 export async function updateEndpoint(ctx: ServiceContext, programId: string, id: string, input: EndpointInput) {
   checkInput(input);
   return ctx.db.transaction(async (tx) => {
-    const current = await loadEndpoint(tx, programId, id, true);
+    const current = await loadEndpoint(ctx, tx, programId, id, true);
     const next: EndpointRow = {
       ...current,
       url: input.url ?? current.url,
@@ -161,7 +161,7 @@ export async function updateEndpoint(ctx: ServiceContext, programId: string, id:
       next.basicPassword = input.basicAuth?.password ?? null;
       if (input.basicAuth) next.bearerToken = null;
     }
-    await endpoints.updateEndpoint(tx, next);
+    await endpoints.updateEndpoint(tx, ctx.sealKey, next);
     return endpointView(next, next.updatedAt);
   });
 }
@@ -174,13 +174,13 @@ export async function deleteEndpoint(ctx: ServiceContext, programId: string, id:
 /** Enabling starts a fresh run: the failures that disabled it no longer count. */
 export async function setEndpointEnabled(ctx: ServiceContext, programId: string, id: string, enabled: boolean) {
   return ctx.db.transaction(async (tx) => {
-    const current = await loadEndpoint(tx, programId, id, true);
+    const current = await loadEndpoint(ctx, tx, programId, id, true);
     const now = ctx.clock.now();
     const next: EndpointRow = enabled
       ? { ...current, enabled: true, disabledReason: null, disabledAt: null, failingSince: null, updatedAt: now }
       : { ...current, enabled: false, disabledReason: current.enabled ? 'disabled through the API' : current.disabledReason,
           disabledAt: current.enabled ? now : current.disabledAt, updatedAt: now };
-    await endpoints.updateEndpoint(tx, next);
+    await endpoints.updateEndpoint(tx, ctx.sealKey, next);
     return endpointView(next, next.updatedAt);
   });
 }
@@ -196,7 +196,7 @@ export async function rotateEndpointSecret(ctx: ServiceContext, programId: strin
       [{ field: '/gracePeriodSeconds', message: 'must be an integer from 0 to 604800 (7 days)' }]);
   }
   return ctx.db.transaction(async (tx) => {
-    const current = await loadEndpoint(tx, programId, id, true);
+    const current = await loadEndpoint(ctx, tx, programId, id, true);
     const now = ctx.clock.now();
     const next: EndpointRow = {
       ...current,
@@ -205,9 +205,8 @@ export async function rotateEndpointSecret(ctx: ServiceContext, programId: strin
       previousSecretExpiresAt: grace > 0 ? new Date(now.getTime() + grace * 1000) : null,
       updatedAt: now,
     };
-    await endpoints.updateEndpoint(tx, next);
+    await endpoints.updateEndpoint(tx, ctx.sealKey, next);
     return { ...endpointView(next, now), secret: next.secret };
   });
 }
 
-export { loadEndpoint };

@@ -3,11 +3,12 @@ import { conflict, invalidInput, notFound } from '../domain/problem.ts';
 import { allEventTypes } from '../events/registry.ts';
 import { outboxChannel } from '../outbox/emit.ts';
 import { insertEvent, insertMessages } from '../storage/events.ts';
+import type { Queryable } from '../storage/db.ts';
 import { toPage, type PageRequest } from '../storage/pagination.ts';
+import * as endpoints from '../storage/webhook-endpoints.ts';
 import * as messages from '../storage/webhook-messages.ts';
 import type { AttemptRow, MessageRow } from '../storage/webhook-messages.ts';
 import type { ServiceContext } from './context.ts';
-import { loadEndpoint } from './webhook-endpoints.ts';
 
 export function messageView(row: MessageRow) {
   return {
@@ -27,6 +28,16 @@ export function messageView(row: MessageRow) {
 
 export function attemptView(row: AttemptRow) {
   return { ...row, attemptedAt: row.attemptedAt.toISOString() };
+}
+
+/**
+ * The endpoint, enough to send it messages: its credentials stay sealed here, so its messages and
+ * attempts can be looked at (and resent) even when they do not open.
+ */
+async function loadEndpoint(tx: Queryable, programId: string, endpointId: string) {
+  const endpoint = await endpoints.findEndpointState(tx, programId, endpointId);
+  if (!endpoint) throw notFound('webhook endpoint', endpointId);
+  return endpoint;
 }
 
 export async function listEndpointMessages(

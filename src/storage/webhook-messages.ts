@@ -1,5 +1,7 @@
+import { SealedValueError, type SealingKey } from '../security/sealed-values.ts';
 import type { Queryable } from './db.ts';
 import type { PageRequest } from './pagination.ts';
+import { openCredential } from './webhook-endpoints.ts';
 
 /** A claimed message with everything needed to send it. */
 export interface OutgoingMessage {
@@ -22,6 +24,29 @@ export interface OutgoingMessage {
   previousSecretExpiresAt: Date | null;
   /** The endpoint's attempts in flight at once per worker, as it was when the message was claimed. */
   maxConcurrency: number;
+  /**
+   * Set when the endpoint's stored credentials do not open (another PUNCHCARD_ENCRYPTION_KEY, or a
+   * value copied from another row): the worker then sends nothing and records a failed attempt
+   * with this error, retried on the usual schedule. The credentials are empty strings then.
+   */
+  credentialError: string | null;
+}
+
+/** Opens the endpoint credentials a claimed row carries sealed. */
+function openMessage(key: SealingKey, m: OutgoingMessage): OutgoingMessage {
+  try {
+    return {
+      ...m,
+      secret: openCredential(key, m.programId, m.endpointId, 'secret', m.secret)!,
+      previousSecret: openCredential(key, m.programId, m.endpointId, 'previous_secret', m.previousSecret),
+      bearerToken: openCredential(key, m.programId, m.endpointId, 'bearer_token', m.bearerToken),
+      basicPassword: openCredential(key, m.programId, m.endpointId, 'basic_password', m.basicPassword),
+      credentialError: null,
+    };
+  } catch (error) {
+    if (!(error instanceof SealedValueError)) throw error;
+    return { ...m, secret: '', previousSecret: null, bearerToken: null, basicPassword: null, credentialError: error.message };
+  }
 }
 
 /**
@@ -36,6 +61,7 @@ export interface OutgoingMessage {
  */
 export async function claimDueMessages(
   tx: Queryable,
+  key: SealingKey,
   now: Date,
   leaseUntil: Date,
   limit: number,
@@ -44,7 +70,7 @@ export async function claimDueMessages(
   longestTimeoutMs = 0,
 ): Promise<OutgoingMessage[]> {
   const ids = [...new Set([...held.keys(), ...rounds.keys()])];
-  return tx.query<OutgoingMessage>(
+  const rows = await tx.query<OutgoingMessage>(
     `WITH mine AS (
        SELECT * FROM unnest($4::uuid[], $5::int[], $6::int[]) AS h (endpoint_id, held, rounds)
      ),
@@ -90,6 +116,7 @@ export async function claimDueMessages(
      ORDER BY c.turn, c.next_attempt_at`,
     [now, limit, leaseUntil, ids, ids.map((id) => held.get(id) ?? 0), ids.map((id) => rounds.get(id) ?? 1), longestTimeoutMs],
   );
+  return rows.map((row) => openMessage(key, row));
 }
 
 /** A claimed message and the lease it was claimed with. */

@@ -1,3 +1,4 @@
+import { readFile, stat } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { authenticate } from '../../src/services/api-keys.ts';
@@ -144,6 +145,24 @@ describe.each(cliEngines)('on %s', { timeout: 240_000 }, (engine) => {
     starting.child.kill('SIGTERM');
     expect(await starting.exited).toEqual({ code: 0, signal: null });
     expect(starting.output().stdout).toContain('"msg":"shutting down"');
+  });
+
+  it('serve without PUNCHCARD_ENCRYPTION_KEY: generates <data dir>.key (0600) on the embedded database, refuses on PostgreSQL', async () => {
+    const store = await freshStore(engine);
+    const { PUNCHCARD_ENCRYPTION_KEY: _given, ...env } = store.env;
+    if (engine === 'postgres') {
+      const res = await run(['serve'], childEnv(env));
+      expect(res.code).toBe(1);
+      expect(res.stderr).toContain('PUNCHCARD_ENCRYPTION_KEY is not set: with DATABASE_URL every process must be given the same key');
+      return;
+    }
+    const serving = start(['serve'], childEnv({ ...env, PORT: '0', HOST: '127.0.0.1' }));
+    await serving.waitFor(/API:\s+http/);
+    serving.child.kill('SIGTERM');
+    expect(await serving.exited).toEqual({ code: 0, signal: null });
+    const file = `${env.PUNCHCARD_DATA_DIR}.key`;
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect((await readFile(file, 'utf8')).trim()).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it('serve refuses an unknown role', async () => {

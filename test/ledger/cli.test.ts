@@ -10,6 +10,7 @@ import { createProgram } from '../../src/services/programs.ts';
 import { migrate } from '../../src/storage/migrate.ts';
 import { openDb } from '../../src/storage/open.ts';
 import { childEnv, cliEngines, freshStore, run } from '../support/cli.ts';
+import { testSealKey } from '../support/sealing-key.ts';
 
 /**
  * `punchcard ledger check`, spawned for real (process.execPath is the project's Node under
@@ -25,7 +26,7 @@ describe.each(cliEngines)('punchcard ledger check on %s', { timeout: 180_000 }, 
       const db = await store.open();
       try {
         await migrate(db);
-        const ctx: ServiceContext = { db, clock: new ManualClock('2026-03-01T09:00:00.000Z'), sandbox: true };
+        const ctx: ServiceContext = { db, clock: new ManualClock('2026-03-01T09:00:00.000Z'), sandbox: true, sealKey: testSealKey };
         const program = await createProgram(ctx, { name: 'CLI Club', timezone: 'Europe/Paris' });
         const second = await createProgram(ctx, { name: 'Other Club' });
         for (const p of [program, second]) await createDefinition(ctx, p.id, { name: 'Points' });

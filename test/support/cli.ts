@@ -8,6 +8,7 @@ import { ManualClock } from '../../src/clock/clock.ts';
 import type { ServiceContext } from '../../src/services/context.ts';
 import { openDb } from '../../src/storage/open.ts';
 import { createFreshDatabase } from './fresh-database.ts';
+import { testSealKey, testSealKeyText } from './sealing-key.ts';
 
 /**
  * The CLI spawned for real: `node src/cli/main.ts` (process.execPath is the project's Node 24
@@ -27,7 +28,9 @@ afterAll(async () => {
 /** The environment of a child: this one's, without anything that would point it elsewhere. */
 export function childEnv(extra: Record<string, string>, logLevel = 'info'): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: logLevel };
-  for (const name of ['DATABASE_URL', 'PUNCHCARD_DATA_DIR', 'PUNCHCARD_ROLES', 'PUNCHCARD_SANDBOX', 'PORT', 'HOST']) delete env[name];
+  for (const name of ['DATABASE_URL', 'PUNCHCARD_DATA_DIR', 'PUNCHCARD_ROLES', 'PUNCHCARD_SANDBOX', 'PUNCHCARD_ENCRYPTION_KEY', 'PORT', 'HOST']) {
+    delete env[name];
+  }
   return { ...env, ...extra };
 }
 
@@ -97,18 +100,18 @@ export async function freshStore(engine: 'pglite' | 'postgres'): Promise<Store> 
     const dir = await mkdtemp(join(tmpdir(), 'punchcard-cli-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
     const dataDir = join(dir, 'data'); // not created yet: the CLI must create it
-    return { env: { PUNCHCARD_DATA_DIR: dataDir }, open: () => openDb({ dataDir }) };
+    return { env: { PUNCHCARD_DATA_DIR: dataDir, PUNCHCARD_ENCRYPTION_KEY: testSealKeyText }, open: () => openDb({ dataDir }) };
   }
   const { url, drop } = await createFreshDatabase(process.env.DATABASE_URL!, 'punchcard_cli');
   cleanups.push(drop);
-  return { env: { DATABASE_URL: url }, open: () => openDb({ databaseUrl: url }) };
+  return { env: { DATABASE_URL: url, PUNCHCARD_ENCRYPTION_KEY: testSealKeyText }, open: () => openDb({ databaseUrl: url }) };
 }
 
 /** Opens the store once the CLI has let go of it, and runs `work` against it. */
 export async function withStore<T>(store: Store, work: (ctx: ServiceContext) => Promise<T>): Promise<T> {
   const db = await store.open();
   try {
-    return await work({ db, clock: new ManualClock(), sandbox: true });
+    return await work({ db, clock: new ManualClock(), sandbox: true, sealKey: testSealKey });
   } finally {
     await db.close();
   }

@@ -8,6 +8,7 @@ import { createAdminKey } from '../../src/services/api-keys.ts';
 import type { ServiceContext } from '../../src/services/context.ts';
 import type { Db } from '../../src/storage/db.ts';
 import { openTestDb } from './database.ts';
+import { testSealKey } from './sealing-key.ts';
 
 export interface Harness {
   db: Db;
@@ -28,7 +29,7 @@ export interface Harness {
 export async function startHarness(options: { sandbox?: boolean; start?: string } = {}): Promise<Harness> {
   const { db, drop } = await openTestDb();
   const clock = new ManualClock(options.start ?? '2026-03-01T09:00:00.000Z');
-  const ctx: ServiceContext = { db, clock, sandbox: options.sandbox ?? true };
+  const ctx: ServiceContext = { db, clock, sandbox: options.sandbox ?? true, sealKey: testSealKey };
   const scheduler = new Scheduler({ db, clock });
   registerJobHandlers(scheduler, ctx);
   const app = await buildApp({ ctx, scheduler });
@@ -47,7 +48,7 @@ export async function startHarness(options: { sandbox?: boolean; start?: string 
     db, clock, ctx, scheduler, app, adminKey, call,
     newWorker(options = {}) {
       // random 0.5 puts every retry exactly on its schedule (no jitter) unless a test says otherwise.
-      const worker = new DeliveryWorker({ db, clock, allow: ['127.0.0.0/8'], random: () => 0.5, ...options });
+      const worker = new DeliveryWorker({ db, clock, sealKey: testSealKey, allow: ['127.0.0.0/8'], random: () => 0.5, ...options });
       workers.push(worker);
       return worker;
     },

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { claimDueMessages } from '../../src/storage/webhook-messages.ts';
 import type { Receiver } from '../support/receiver.ts';
 import type { Harness } from '../support/harness.ts';
+import { testSealKey } from '../support/sealing-key.ts';
 import { useWebhookTestBed } from './test-bed.ts';
 import { registerMember } from './api.ts';
 import { expectValidPayloads } from './payloads.ts';
@@ -41,7 +42,7 @@ describe('leases', () => {
     // sends it and never records anything.
     const claimedAt = h.clock.now();
     const claimed = await h.db.transaction((tx) =>
-      claimDueMessages(tx, claimedAt, new Date(claimedAt.getTime() + leaseMs), 10, new Map()));
+      claimDueMessages(tx, testSealKey, claimedAt, new Date(claimedAt.getTime() + leaseMs), 10, new Map()));
     expect(claimed).toHaveLength(1);
     expect(claimed[0]).toMatchObject({ endpointId: ep.id, eventType: 'subscription_created', attempts: 0 });
 

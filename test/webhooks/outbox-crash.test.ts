@@ -14,6 +14,7 @@ import { migrate } from '../../src/storage/migrate.ts';
 import { openPglite } from '../../src/storage/pglite.ts';
 import { openTestDb } from '../support/database.ts';
 import { startReceiver, type Receiver } from '../support/receiver.ts';
+import { testSealKey, testSealKeyText } from '../support/sealing-key.ts';
 import { registerMember } from './api.ts';
 import { eventIdOf, expectValidPayload, verifiesWith } from './payloads.ts';
 
@@ -75,6 +76,7 @@ function startWorkerProcess(store: Store): WorkerProcess {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',
       ...store.workerEnv,
+      PUNCHCARD_ENCRYPTION_KEY: testSealKeyText,
       PUNCHCARD_WEBHOOK_ALLOW: '127.0.0.0/8',
       LOG_LEVEL: 'warn',
     },
@@ -155,7 +157,7 @@ describe('transactional outbox under a crash', () => {
     const { ids: committed, secret } = await store.use(async (db) => {
       await migrate(db);
       // The real clock: the worker process runs on it, and the messages must be due for it.
-      const ctx: ServiceContext = { db, clock: systemClock, sandbox: false };
+      const ctx: ServiceContext = { db, clock: systemClock, sandbox: false, sealKey: testSealKey };
       const app = await buildApp({ ctx, scheduler: new Scheduler({ db, clock: systemClock }) });
       let programId: string;
       let secret: string;

@@ -1,6 +1,6 @@
 import { Compile } from 'typebox/compile';
 import { Webhook } from 'standardwebhooks';
-import { expect } from 'vitest';
+import { expect, vi } from 'vitest';
 import { validateEventBody } from '../../src/events/catalog.ts';
 import { operationalEventTypes } from '../../src/outbox/operational-events.ts';
 import type { Received } from '../support/receiver.ts';
@@ -51,5 +51,18 @@ export function verifiesWith(secret: string, r: Received): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/**
+ * Verifies as a receiver whose wall clock shows `at` (the instance clock's time): the library
+ * checks the timestamp against the wall clock. The real time is restored right after.
+ */
+export function verifiesAt(at: Date, secret: string, r: Received): boolean {
+  vi.setSystemTime(at);
+  try {
+    return verifiesWith(secret, r);
+  } finally {
+    vi.useRealTimers();
   }
 }

@@ -2,9 +2,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { generateSecret } from '../../src/delivery/signing.ts';
 import type { Received, Receiver } from '../support/receiver.ts';
 import type { Harness } from '../support/harness.ts';
-import { useWebhookTestBed } from './test-bed.ts';
+import { atRealTime, useWebhookTestBed } from './test-bed.ts';
 import { expectProblem, registerMember } from './api.ts';
-import { expectValidPayloads, verifiesWith } from './payloads.ts';
+import { expectValidPayloads, verifiesAt, verifiesWith } from './payloads.ts';
 
 // The official standardwebhooks library checks each delivery's timestamp against the wall clock
 // (5 minutes' tolerance). The instance clock starts at the real time; once a test moves it on,
@@ -14,11 +14,7 @@ let h: Harness;
 let receiver: Receiver;
 let program: { id: string; key: string };
 
-useWebhookTestBed((bed) => ({ h, receiver, program } = bed), {
-  harness: { start: new Date().toISOString() },
-  // Each test starts at the real time again, whatever the one before did to the clock.
-  beforeProgram: (h) => h.clock.set(new Date()),
-});
+useWebhookTestBed((bed) => ({ h, receiver, program } = bed), atRealTime());
 afterEach(() => {
   vi.useRealTimers();
 });
@@ -53,14 +49,7 @@ async function deliverOne(): Promise<Received> {
 const signatures = (r: Received) => (r.headers['webhook-signature'] as string).split(' ');
 
 /** Verifies as a receiver whose wall clock shows the instance clock's time. */
-function verifiesNow(secret: string, r: Received): boolean {
-  vi.setSystemTime(h.clock.now());
-  try {
-    return verifiesWith(secret, r);
-  } finally {
-    vi.useRealTimers();
-  }
-}
+const verifiesNow = (secret: string, r: Received) => verifiesAt(h.clock.now(), secret, r);
 
 describe('secret rotation', () => {
   it('signs with the old and the new secret during the grace period (24 h by default), then with the new one only', async () => {

@@ -34,3 +34,12 @@ export function useWebhookTestBed(
     use({ h, receiver, program });
   });
 }
+
+/**
+ * For files that verify deliveries with the official standardwebhooks library, which checks each
+ * timestamp against the wall clock: the instance clock starts at the real time, and each test
+ * starts at the real time again, whatever the one before did to the clock.
+ */
+export function atRealTime(): Parameters<typeof useWebhookTestBed>[1] {
+  return { harness: { start: new Date().toISOString() }, beforeProgram: (h) => h.clock.set(new Date()) };
+}
