@@ -81,12 +81,3 @@ export async function listSubscriptionMembers(tx: Queryable, subscriptionId: str
     [subscriptionId],
   );
 }
-
-/** The members owning some subscriptions (each once). */
-export async function ownerIdsOf(tx: Queryable, programId: string, subscriptionIds: string[]): Promise<string[]> {
-  const rows = await tx.query<{ memberId: string }>(
-    `SELECT DISTINCT member_id AS "memberId" FROM subscriptions WHERE program_id = $1 AND id = ANY ($2::uuid[]) ORDER BY 1`,
-    [programId, subscriptionIds],
-  );
-  return rows.map((r) => r.memberId);
-}

@@ -9,7 +9,6 @@ import type { ProgramScope } from '../emit-context.ts';
 import { openBalance } from '../ledger/ledger-scope.ts';
 import { LedgerRefusal, createInScope } from '../ledger/transactions.ts';
 import { memberSnapshot } from '../members/member-views.ts';
-import { holderOf } from '../rewards/holder.ts';
 import { issueVoucherInTransaction } from '../rewards/issue-voucher.ts';
 
 /** An effect with what it will do worked out (units computed), before it is applied. */
@@ -80,8 +79,7 @@ export async function applyEffect(tx: Queryable, scope: ProgramScope, cause: Eff
     sourceEventId: cause.sourceEventId, campaignId: cause.campaign.id,
   });
   if (!issued.ok) return failed(effect, issued.reason);
-  const holder = (await holderOf(tx, scope.program.id, cause.memberId))!;
-  const event = await emitApplied(tx, scope, cause, holder.snapshot, effect.type, {
+  const event = await emitApplied(tx, scope, cause, issued.holder, effect.type, {
     rewardId: effect.rewardId, rewardName: issued.voucher.rewardName ?? null, issuedRewardId: issued.voucher.id,
   });
   return {

@@ -13,7 +13,7 @@ import type { MemberRow } from '../../storage/members.ts';
 import type { ServiceContext } from '../context.ts';
 import { programScope, type ProgramScope } from '../emit-context.ts';
 import { memberSnapshot } from '../members/member-views.ts';
-import { recalculateOwnersTiers } from '../tiers/recalculate.ts';
+import { recalculateMemberTier, recalculateMembersTiers } from '../tiers/recalculate.ts';
 import { figuresOf, firstValueChange, ledgerJobs } from './apply.ts';
 import { balanceChangeEvents, expiryEvents, expiryReminderEvents } from './balance-events.ts';
 import { endPendingTransaction } from './transactions.ts';
@@ -81,24 +81,28 @@ async function expireBalances(tx: Queryable, scope: ProgramScope, due: sweeps.Du
   const owners = await ownersOf(tx, scope, changed.map((b) => b.subscriptionId));
   await emitInBatches(tx, scope, changed.flatMap((balance, n) => expiryEvents(
     scope.emit, owners.get(balance.subscriptionId)!.snapshot, definitions.get(balance.definitionId)!, before[n], figuresOf(balance))));
-  await recalculateOwnersTiers(tx, scope, changed.map((b) => b.subscriptionId), { sourceEventId: null });
+  await recalculateMembersTiers(tx, scope, [...owners.values()].map((o) => o.snapshot.id), { sourceEventId: null });
 }
 
-async function activateBalance(tx: Queryable, scope: ProgramScope, due: sweeps.DueBalance, lotId: string | null): Promise<EventToEmit[]> {
+/** Activates a balance's due pending lots; returns their events and the balance's owner (null: nothing activated). */
+async function activateBalance(
+  tx: Queryable, scope: ProgramScope, due: sweeps.DueBalance, lotId: string | null,
+): Promise<{ events: EventToEmit[]; ownerId: string | null }> {
   const balance = await lockBalanceById(tx, scope.program.id, due.balanceId);
   const units = await sweeps.activateDueLots(tx, balance.id, scope.now, lotId);
-  if (units === 0) return [];
+  if (units === 0) return { events: [], ownerId: null };
   const before = figuresOf(balance);
   balance.pending -= units;
   balance.available += units;
   const expiry = await saveFigures(tx, balance, scope.emit.now);
   const definition = (await findDefinition(tx, scope.program.id, due.definitionId))!;
   const { snapshot } = (await ownersOf(tx, scope, [due.subscriptionId])).get(due.subscriptionId)!;
-  return balanceChangeEvents(scope.emit, {
+  const events = balanceChangeEvents(scope.emit, {
     member: snapshot, definition, before, after: figuresOf(balance), created: await firstValueChange(tx, balance.id, before),
     reason: 'activate', transactionId: null,
     transaction: { type: 'credit', value: units }, earliestExpiry: expiry, sourceEventId: null,
   });
+  return { events, ownerId: snapshot.id };
 }
 
 /** A sweep that found a full batch comes back at once for the rest. */
@@ -122,9 +126,14 @@ export function activateLotsHandler(ctx: ServiceContext): JobHandler {
     const scope = await programScope(tx, ctx, job.programId, 'scheduler');
     const due = await sweeps.dueBalances(tx, 'activate', job.programId, scope.now, sweepLots.activate);
     const events: EventToEmit[] = [];
-    for (const balance of due.balances) events.push(...await activateBalance(tx, scope, balance, null));
+    const owners: string[] = [];
+    for (const balance of due.balances) {
+      const activated = await activateBalance(tx, scope, balance, null);
+      events.push(...activated.events);
+      if (activated.ownerId) owners.push(activated.ownerId);
+    }
     await emitInBatches(tx, scope, events);
-    await recalculateOwnersTiers(tx, scope, due.balances.map((b) => b.subscriptionId), { sourceEventId: null });
+    await recalculateMembersTiers(tx, scope, owners, { sourceEventId: null });
     if (due.more) await comeBack(tx, scope, ledgerJobs.activateLots, ledgerJobs.activateLots);
   };
 }
@@ -186,7 +195,8 @@ export async function activateLotNow(ctx: ServiceContext, programId: string, lot
   return oneLot(ctx, programId, lotId, source, async (tx, scope, due) => {
     const lot = (await findLot(tx, programId, lotId))!;
     if (lot.status !== 'pending') throw conflict(`only a pending lot can be activated; this one is ${lot.status}`);
-    await emitEvents(tx, scope.emit, await activateBalance(tx, scope, due, lotId));
-    await recalculateOwnersTiers(tx, scope, [due.subscriptionId], { sourceEventId: null });
+    const { events, ownerId } = await activateBalance(tx, scope, due, lotId);
+    await emitEvents(tx, scope.emit, events);
+    if (ownerId) await recalculateMemberTier(tx, scope, ownerId, { sourceEventId: null });
   });
 }

@@ -1,3 +1,4 @@
+import type { MemberSnapshot } from '../../events/context.ts';
 import { generateCardId } from '../../domain/members/card-id.ts';
 import { uuidv7 } from '../../domain/ids.ts';
 import { Problem, invalidInput } from '../../domain/problem.ts';
@@ -31,7 +32,7 @@ export interface IssueVoucherInput {
 }
 
 export type IssueVoucherResult =
-  | { ok: true; voucher: VoucherView }
+  | { ok: true; voucher: VoucherView; holder: MemberSnapshot }
   | { ok: false; reason: string; problem: Problem };
 
 /** An attribution refused: the problem the API answers, carrying the reason of voucher_attribution_failed. */
@@ -157,7 +158,7 @@ export async function issueVoucherInTransaction(tx: Queryable, scope: ProgramSco
   }
   if (outcome.ok) {
     await tx.query('RELEASE SAVEPOINT issue_voucher');
-    return { ok: true, voucher: voucherView(outcome.voucher, outcome.reward) };
+    return { ok: true, voucher: voucherView(outcome.voucher, outcome.reward), holder: holder.snapshot };
   }
   await tx.query('ROLLBACK TO SAVEPOINT issue_voucher');
   await tx.query('RELEASE SAVEPOINT issue_voucher');

@@ -3,7 +3,7 @@ import { strategyAllows } from '../../domain/tiers/moments.ts';
 import type { MemberTier, Strategy, Tier } from '../../domain/tiers/tier-group.ts';
 import type { Queryable } from '../../storage/db.ts';
 import { findMember, type MemberRow } from '../../storage/members.ts';
-import { findMemberSubscription, ownerIdsOf, type SubscriptionRow } from '../../storage/subscriptions.ts';
+import { findMemberSubscription, type SubscriptionRow } from '../../storage/subscriptions.ts';
 import { memberTiers } from '../../storage/tiers/member-tiers.ts';
 import type { ProgramScope } from '../emit-context.ts';
 import { changeTier, holderOf, isResettingUnits, momentsOf, saveMemberTier, type TierHolder } from './change.ts';
@@ -80,16 +80,14 @@ export async function recalculateMemberTier(
 }
 
 /**
- * After a sweep changed the balances of some subscriptions (lots expired or activated): their
- * owners' real-time tiers, each owner once. Reads nothing more when the program has no real-time group.
+ * After a sweep changed the balances of some members (lots expired or activated): their real-time
+ * tiers, each member once. Nothing to do when the program has no real-time group.
  */
-export async function recalculateOwnersTiers(
-  tx: Queryable, scope: ProgramScope, subscriptionIds: string[], cause: { sourceEventId: string | null },
+export async function recalculateMembersTiers(
+  tx: Queryable, scope: ProgramScope, memberIds: string[], cause: { sourceEventId: string | null },
 ): Promise<void> {
-  if (subscriptionIds.length === 0 || (await realtimeGroups(tx, scope.program.id)).length === 0) return;
-  for (const memberId of await ownerIdsOf(tx, scope.program.id, subscriptionIds)) {
-    await recalculateMemberTier(tx, scope, memberId, cause);
-  }
+  if (memberIds.length === 0 || (await realtimeGroups(tx, scope.program.id)).length === 0) return;
+  for (const memberId of new Set(memberIds)) await recalculateMemberTier(tx, scope, memberId, cause);
 }
 
 /** A member's current tier in each group. */
