@@ -1,17 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeReceivers, ledgerSnapshot, names, ofType } from '../ledger/support.ts';
+import { describe, expect, it } from 'vitest';
+import { ledgerSnapshot, names, ofType, useLedgerHarness } from '../ledger/support.ts';
 import { purchaseProgram } from '../purchases/support.ts';
-import { startHarness, type Harness } from '../support/harness.ts';
+import type { Harness } from '../support/harness.ts';
 
 /** Campaigns: saving and checking them, each trigger and effect, limits, order, simulation, and a full story. */
 
 let h: Harness;
-beforeAll(async () => {
-  h = await startHarness({ start: '2026-04-01T10:00:00.000Z', sandbox: true });
-});
-afterAll(async () => {
-  await h?.close();
-  await closeReceivers();
+useLedgerHarness({ start: '2026-04-01T10:00:00.000Z', sandbox: true }, (made) => {
+  h = made;
 });
 
 const perEuro = (units: number, extra: Record<string, unknown> = {}) => ({ type: 'award_units', units, perSpent: 100, ...extra });

@@ -1,16 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../support/harness.ts';
-import { closeReceivers, ledgerProgram, ledgerSnapshot, names } from './support.ts';
+import { describe, expect, it } from 'vitest';
+import type { Harness } from '../support/harness.ts';
+import { ledgerProgram, ledgerSnapshot, names, useLedgerHarness } from './support.ts';
 
 /** Manual adjustments by an admin: add or deduct, always with a comment, completed at once. */
 
 let h: Harness;
-beforeAll(async () => {
-  h = await startHarness({ start: '2026-04-01T10:00:00.000Z' });
-});
-afterAll(async () => {
-  await h?.close();
-  await closeReceivers();
+useLedgerHarness({ start: '2026-04-01T10:00:00.000Z' }, (made) => {
+  h = made;
 });
 
 describe('POST /v1/ledger/adjustments', () => {

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../support/harness.ts';
-import { closeReceivers, ledgerProgram, ledgerSnapshot, names } from './support.ts';
+import { describe, expect, it } from 'vitest';
+import type { Harness } from '../support/harness.ts';
+import { ledgerProgram, ledgerSnapshot, names, useLedgerHarness } from './support.ts';
 
 /**
  * Blocks: units reserved without being spent. A block moves units from available to blocked
@@ -9,12 +9,8 @@ import { closeReceivers, ledgerProgram, ledgerSnapshot, names } from './support.
  */
 
 let h: Harness;
-beforeAll(async () => {
-  h = await startHarness({ start: '2026-05-04T08:00:00.000Z' });
-});
-afterAll(async () => {
-  await h?.close();
-  await closeReceivers();
+useLedgerHarness({ start: '2026-05-04T08:00:00.000Z' }, (made) => {
+  h = made;
 });
 
 const consistent = { consistent: true, differences: [] };

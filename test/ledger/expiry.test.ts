@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../support/harness.ts';
-import { closeReceivers, ledgerProgram, names, ofType } from './support.ts';
+import { describe, expect, it } from 'vitest';
+import type { Harness } from '../support/harness.ts';
+import { ledgerProgram, names, ofType, useLedgerHarness } from './support.ts';
 
 /**
  * Expiry: when lots expire (every rule, in the program's timezone), the scheduler expiring them
@@ -10,13 +10,9 @@ import { closeReceivers, ledgerProgram, names, ofType } from './support.ts';
  */
 
 let h: Harness;
-beforeAll(async () => {
-  // Tuesday 10 March 2026, 10:30 in Paris (UTC+1), 05:30 in New York (UTC-4 since 8 March).
-  h = await startHarness({ start: '2026-03-10T09:30:00.000Z' });
-});
-afterAll(async () => {
-  await h?.close();
-  await closeReceivers();
+// Tuesday 10 March 2026, 10:30 in Paris (UTC+1), 05:30 in New York (UTC-4 since 8 March).
+useLedgerHarness({ start: '2026-03-10T09:30:00.000Z' }, (made) => {
+  h = made;
 });
 
 const consistent = { consistent: true, differences: [] };

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../support/harness.ts';
-import { closeReceivers, ledgerProgram, ledgerSnapshot } from './support.ts';
+import { describe, expect, it } from 'vitest';
+import type { Harness } from '../support/harness.ts';
+import { ledgerProgram, ledgerSnapshot, useLedgerHarness } from './support.ts';
 
 /**
  * History: a balance's transactions and lots, filtered and paginated with cursors; and no
@@ -8,12 +8,8 @@ import { closeReceivers, ledgerProgram, ledgerSnapshot } from './support.ts';
  */
 
 let h: Harness;
-beforeAll(async () => {
-  h = await startHarness({ start: '2026-09-01T06:00:00.000Z' });
-});
-afterAll(async () => {
-  await h?.close();
-  await closeReceivers();
+useLedgerHarness({ start: '2026-09-01T06:00:00.000Z' }, (made) => {
+  h = made;
 });
 
 type Program = Awaited<ReturnType<typeof ledgerProgram>>;

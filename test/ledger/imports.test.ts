@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../support/harness.ts';
-import { closeReceivers, countEvents, ledgerProgram, ledgerSnapshot, names } from './support.ts';
+import { describe, expect, it } from 'vitest';
+import type { Harness } from '../support/harness.ts';
+import { countEvents, ledgerProgram, ledgerSnapshot, names, useLedgerHarness } from './support.ts';
 
 /**
  * Bulk imports of unit transfers, as JSON lines or CSV: every row validated, good rows applied
@@ -9,12 +9,8 @@ import { closeReceivers, countEvents, ledgerProgram, ledgerSnapshot, names } fro
  */
 
 let h: Harness;
-beforeAll(async () => {
-  h = await startHarness({ start: '2026-02-02T10:00:00.000Z' });
-});
-afterAll(async () => {
-  await h?.close();
-  await closeReceivers();
+useLedgerHarness({ start: '2026-02-02T10:00:00.000Z' }, (made) => {
+  h = made;
 });
 
 const unknownId = '019c0000-0000-7000-8000-000000000000';

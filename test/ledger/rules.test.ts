@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../support/harness.ts';
-import { closeReceivers, ledgerProgram, ledgerSnapshot, names } from './support.ts';
+import { describe, expect, it } from 'vitest';
+import type { Harness } from '../support/harness.ts';
+import { ledgerProgram, ledgerSnapshot, names, useLedgerHarness } from './support.ts';
 
 /**
  * The rules of a balance definition in action, through the API: maximum (strict and partial),
@@ -11,12 +11,8 @@ import { closeReceivers, ledgerProgram, ledgerSnapshot, names } from './support.
  */
 
 let h: Harness;
-beforeAll(async () => {
-  h = await startHarness({ start: '2026-03-02T09:00:00.000Z' });
-});
-afterAll(async () => {
-  await h?.close();
-  await closeReceivers();
+useLedgerHarness({ start: '2026-03-02T09:00:00.000Z' }, (made) => {
+  h = made;
 });
 
 const consistent = { consistent: true, differences: [] };

@@ -1,12 +1,28 @@
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { validateEventBody } from '../../src/events/catalog.ts';
 import type { Queryable } from '../../src/storage/db.ts';
-import type { Harness } from '../support/harness.ts';
+import { startHarness, type Harness } from '../support/harness.ts';
 import { startReceiver, type Receiver } from '../support/receiver.ts';
 
 const receivers: Receiver[] = [];
 const anniversaryEvents = new Set(['subscription_month_anniversary', 'subscription_year_anniversary', 'membership_anniversary_reminder']);
 export const closeReceivers = () => Promise.all(receivers.splice(0).map((r) => r.close()));
+
+/**
+ * One harness per test file, handed to `use` once started (the file keeps it, and whatever it
+ * builds on it, in its own variables); closed at the end with the receivers its programs started.
+ */
+export function useLedgerHarness(options: Parameters<typeof startHarness>[0], use: (h: Harness) => void | Promise<void>): void {
+  let h: Harness | undefined;
+  beforeAll(async () => {
+    h = await startHarness(options);
+    await use(h);
+  });
+  afterAll(async () => {
+    await h?.close();
+    await closeReceivers();
+  });
+}
 
 /** A program with a points definition, an endpoint catching every event, and helpers to act and read. */
 export async function ledgerProgram(h: Harness, definition: Record<string, unknown> = {}, programExtra: Record<string, unknown> = {}) {

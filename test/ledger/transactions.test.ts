@@ -1,14 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../support/harness.ts';
-import { closeReceivers, ledgerProgram, names } from './support.ts';
+import { describe, expect, it } from 'vitest';
+import type { Harness } from '../support/harness.ts';
+import { ledgerProgram, names, useLedgerHarness } from './support.ts';
 
 let h: Harness;
-beforeAll(async () => {
-  h = await startHarness({ start: '2026-03-01T09:00:00.000Z' });
-});
-afterAll(async () => {
-  await h?.close();
-  await closeReceivers();
+useLedgerHarness({ start: '2026-03-01T09:00:00.000Z' }, (made) => {
+  h = made;
 });
 
 describe('credits and debits', () => {

@@ -1,18 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeReceivers, ledgerSnapshot, names, ofType } from '../ledger/support.ts';
-import { startHarness, type Harness } from '../support/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { ledgerSnapshot, names, ofType, useLedgerHarness } from '../ledger/support.ts';
+import type { Harness } from '../support/harness.ts';
 import { memberSpend } from '../../src/storage/purchases/spend.ts';
 import { purchaseProgram } from './support.ts';
 
 /** Purchase documents: registration, matching by the program's identifier priority, later assignment, returns, imports. */
 
 let h: Harness;
-beforeAll(async () => {
-  h = await startHarness({ start: '2026-04-01T10:00:00.000Z' });
-});
-afterAll(async () => {
-  await h?.close();
-  await closeReceivers();
+useLedgerHarness({ start: '2026-04-01T10:00:00.000Z' }, (made) => {
+  h = made;
 });
 
 describe('registering and matching documents', () => {

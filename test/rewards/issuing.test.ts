@@ -1,18 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { programScope } from '../../src/services/emit-context.ts';
 import { issueVoucherInTransaction } from '../../src/services/rewards/issue-voucher.ts';
-import { startHarness, type Harness } from '../support/harness.ts';
-import { closeReceivers, names, ofType, rewardsProgram } from './support.ts';
+import type { Harness } from '../support/harness.ts';
+import { names, ofType, rewardsProgram } from './support.ts';
+import { useLedgerHarness } from '../ledger/support.ts';
 
 let h: Harness;
 let p: Awaited<ReturnType<typeof rewardsProgram>>;
-beforeAll(async () => {
-  h = await startHarness({ start: '2026-03-01T09:00:00.000Z' });
+useLedgerHarness({ start: '2026-03-01T09:00:00.000Z' }, async (made) => {
+  h = made;
   p = await rewardsProgram(h);
-});
-afterAll(async () => {
-  await h?.close();
-  await closeReceivers();
 });
 
 describe('issuing vouchers', () => {

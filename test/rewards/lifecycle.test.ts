@@ -1,16 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../support/harness.ts';
-import { closeReceivers, names, ofType, rewardsProgram } from './support.ts';
+import { describe, expect, it } from 'vitest';
+import type { Harness } from '../support/harness.ts';
+import { names, ofType, rewardsProgram } from './support.ts';
+import { useLedgerHarness } from '../ledger/support.ts';
 
 let h: Harness;
 let p: Awaited<ReturnType<typeof rewardsProgram>>;
-beforeAll(async () => {
-  h = await startHarness({ start: '2026-06-01T09:00:00.000Z' });
+useLedgerHarness({ start: '2026-06-01T09:00:00.000Z' }, async (made) => {
+  h = made;
   p = await rewardsProgram(h);
-});
-afterAll(async () => {
-  await h?.close();
-  await closeReceivers();
 });
 
 const redeem = (body: Record<string, unknown>) => p.call('POST', '/v1/vouchers/redeem', body);
