@@ -24,23 +24,44 @@ export function useLedgerHarness(options: Parameters<typeof startHarness>[0], us
   });
 }
 
+/**
+ * An endpoint of the program on a loopback receiver, subscribed to every event. `next()` delivers
+ * what is due through a real worker (signed, over HTTP) and returns the bodies received since the
+ * last call, each checked against its schema.
+ */
+export async function catchEvents(h: Harness, programKey: string) {
+  const receiver: Receiver = await startReceiver();
+  receivers.push(receiver);
+  const endpoint = await h.call('POST', '/v1/webhook-endpoints', { key: programKey, body: { url: `${receiver.url}/in` } });
+  expect(endpoint.statusCode, endpoint.body).toBe(201);
+  const worker = h.newWorker();
+  let seen = 0;
+  return {
+    receiver,
+    async next(): Promise<any[]> {
+      await worker.drain();
+      const fresh = receiver.received.slice(seen).map((r) => r.json);
+      seen = receiver.received.length;
+      for (const body of fresh) {
+        const name = body.event_name ?? body.type;
+        expect(validateEventBody(name, body), name).toEqual({ ok: true });
+      }
+      return fresh;
+    },
+  };
+}
+
 /** A program with a points definition, an endpoint catching every event, and helpers to act and read. */
 export async function ledgerProgram(h: Harness, definition: Record<string, unknown> = {}, programExtra: Record<string, unknown> = {}) {
   const program = await h.newProgram('Ledger Club', { timezone: 'Europe/Paris', ...programExtra });
-  const receiver: Receiver = await startReceiver();
-  receivers.push(receiver);
-  const endpoint = await h.call('POST', '/v1/webhook-endpoints', { key: program.key, body: { url: `${receiver.url}/in` } });
-  expect(endpoint.statusCode).toBe(201);
+  const caught = await catchEvents(h, program.key);
   const created = await h.call('POST', '/v1/balance-definitions', { key: program.key, body: { name: 'Points', unit: 'points', decimals: 0, ...definition } });
   expect(created.statusCode, created.body).toBe(201);
-  const worker = h.newWorker();
-
   const call = (method: string, url: string, body?: unknown) => h.call(method, url, { key: program.key, body });
-  let seen = 0;
   return {
     program,
     definition: created.json(),
-    receiver,
+    receiver: caught.receiver,
     call,
     async member(email: string) {
       const response = await call('POST', '/v1/members', { email });
@@ -63,13 +84,7 @@ export async function ledgerProgram(h: Harness, definition: Record<string, unkno
      * moved by weeks also plays) are checked and left out, unless `all`.
      */
     async events(options: { all?: boolean } = {}): Promise<any[]> {
-      await worker.drain();
-      const fresh = receiver.received.slice(seen).map((r) => r.json);
-      seen = receiver.received.length;
-      for (const body of fresh) {
-        const name = body.event_name ?? body.type;
-        expect(validateEventBody(name, body), name).toEqual({ ok: true });
-      }
+      const fresh = await caught.next();
       return options.all ? fresh : fresh.filter((body) => !anniversaryEvents.has(body.event_name ?? body.type));
     },
     async check() {

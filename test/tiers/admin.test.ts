@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness.ts';
 import { levelChanges, nameOf, tierProgram } from './support.ts';
+import { closeReceivers } from '../ledger/support.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -8,6 +9,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await h?.close();
+  await closeReceivers();
 });
 
 describe('manual tiers', () => {

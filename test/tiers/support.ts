@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
-import { validateEventBody } from '../../src/events/catalog.ts';
 import type { Harness } from '../support/harness.ts';
+import { catchEvents } from '../ledger/support.ts';
 
 /** The event type of an outbox body: `event_name` (Brevo family) or `type` (Open Loyalty family). */
 export const nameOf = (body: any): string => body.event_name ?? body.type;
@@ -15,7 +15,7 @@ export async function tierProgram(h: Harness, extra: Record<string, unknown> = {
   const call = (method: string, url: string, body?: unknown) => h.call(method, url, { key: program.key, body });
   const points = await call('POST', '/v1/balance-definitions', { name: 'Points', unit: 'points' });
   expect(points.statusCode, points.body).toBe(201);
-  let seen = 0;
+  const caught = await catchEvents(h, program.key);
   const ok = async (method: string, url: string, body?: unknown, status = 200) => {
     const response = await call(method, url, body);
     expect(response.statusCode, response.body).toBe(status);
@@ -50,13 +50,9 @@ export async function tierProgram(h: Harness, extra: Record<string, unknown> = {
       expect(played.failedJob, JSON.stringify(played)).toBeNull();
       return played;
     },
-    /** Outbox bodies since the last call, in sequence order, each valid against its schema; enrolment anniversaries left out. */
+    /** Bodies delivered since the last call (a real worker, over HTTP), in sequence order, each valid against its schema; enrolment anniversaries left out. */
     async events(): Promise<any[]> {
-      const rows = await h.db.query<{ body: string; sequence: number }>(
-        `SELECT body, sequence FROM events WHERE program_id = $1 AND sequence > $2 ORDER BY sequence`, [program.id, seen]);
-      if (rows.length > 0) seen = rows[rows.length - 1].sequence;
-      const bodies = rows.map((r) => JSON.parse(r.body));
-      for (const body of bodies) expect(validateEventBody(nameOf(body), body), nameOf(body)).toEqual({ ok: true });
+      const bodies = (await caught.next()).sort((a, b) => (a.sequence ?? a.data.sequence) - (b.sequence ?? b.data.sequence));
       return bodies.filter((b) => !enrolmentCalendar.test(nameOf(b)));
     },
   };

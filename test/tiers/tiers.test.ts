@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentTiers } from '../../src/services/tiers/recalculate.ts';
 import { startHarness, type Harness } from '../support/harness.ts';
 import { levelChanges, nameOf, tierProgram, type TierProgram } from './support.ts';
+import { closeReceivers } from '../ledger/support.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -9,6 +10,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await h?.close();
+  await closeReceivers();
 });
 
 const tierRows = () => h.db.query(`SELECT * FROM tiers ORDER BY id`);

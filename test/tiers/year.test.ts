@@ -2,6 +2,7 @@ import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness.ts';
 import { nameOf, tierProgram } from './support.ts';
+import { closeReceivers } from '../ledger/support.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -9,6 +10,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await h?.close();
+  await closeReceivers();
 });
 
 const zone = 'Europe/Paris';
