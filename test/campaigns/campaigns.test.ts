@@ -340,3 +340,25 @@ describe('a full story', () => {
     expect(await p.check()).toEqual({ consistent: true, differences: [] });
   });
 });
+
+describe('the API reference', () => {
+  it('documents every purchase and campaign route with a summary, its body schema and its problems', async () => {
+    const doc = (await h.call('GET', '/openapi.json', { key: '' })).json();
+    const routes: [string, string][] = [
+      ['/v1/purchases', 'post'], ['/v1/purchases', 'get'], ['/v1/purchases/{purchaseId}', 'get'],
+      ['/v1/purchases/{purchaseId}/assign', 'post'], ['/v1/purchases/imports', 'post'],
+      ['/v1/campaigns', 'post'], ['/v1/campaigns', 'get'], ['/v1/campaigns/{campaignId}', 'get'], ['/v1/campaigns/{campaignId}', 'put'],
+      ['/v1/campaigns/simulate', 'post'], ['/v1/members/{memberId}/custom-events', 'post'],
+    ];
+    for (const [path, method] of routes) {
+      const operation = doc.paths[path]?.[method];
+      expect(operation, `${method} ${path}`).toBeDefined();
+      expect(operation.summary, `${method} ${path}`).toEqual(expect.any(String));
+      expect(Object.keys(operation.responses), `${method} ${path}`).toEqual(expect.arrayContaining(['400', '401']));
+    }
+    expect(doc.paths['/v1/purchases'].post.requestBody.content['application/json'].schema.required)
+      .toEqual(expect.arrayContaining(['documentNumber', 'purchasedAt', 'grossTotal']));
+    expect(doc.paths['/v1/campaigns'].post.requestBody.content['application/json'].schema.required)
+      .toEqual(expect.arrayContaining(['name', 'trigger', 'effects']));
+  });
+});
