@@ -18,6 +18,8 @@ export interface Voucher {
   value: number | null;
   validFrom: Date;
   expiresAt: Date | null;
+  /** Days before expiresAt its reminder comes, fixed at issue (null: no reminder). */
+  reminderDaysBefore: number | null;
   redemptionStatus: 'pending' | 'completed' | 'cancelled' | null;
   redemptionValue: number | null;
   redemptionStartedAt: Date | null;

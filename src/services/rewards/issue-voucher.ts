@@ -18,7 +18,7 @@ import { LedgerRefusal, createInScope } from '../ledger/transactions.ts';
 import { holderOf, type Holder } from './holder.ts';
 import { memberTierIds } from './member-tiers.ts';
 import { emitAttributionFailed, emitIssued } from './voucher-events.ts';
-import { scheduleVoucherMoments } from './voucher-moments.ts';
+import { reminderDaysBefore, scheduleVoucherMoments } from './voucher-moments.ts';
 import { voucherView, type VoucherView } from './views.ts';
 
 export interface IssueVoucherInput {
@@ -41,7 +41,11 @@ export function attributionProblem(kind: AttributionRefusalKind): Problem {
   return new Problem(r.status, r.code, 'Reward not issued', r.reason);
 }
 
-type Attempt = { ok: true; voucher: Voucher; reward: Reward } | { ok: false; problem: Problem };
+type Attempt =
+  | { ok: true; voucher: Voucher; reward: Reward }
+  | { ok: false; problem: Problem }
+  /** The reward's price changed between the unlocked read and the lock: start again with it as it is now. */
+  | { ok: 'again'; reward: Reward };
 const refused = (kind: AttributionRefusalKind): Attempt => ({ ok: false, problem: attributionProblem(kind) });
 
 /** A code for the voucher: the oldest free one of the pool, or a fresh one from the pattern. */
@@ -61,12 +65,13 @@ async function attempt(tx: Queryable, scope: ProgramScope, input: IssueVoucherIn
   const payer = (r: Reward) => openBalance(tx, scope, { memberId: holder.member.id, balanceDefinitionId: r.balanceDefinitionId! });
   // Locks in the order every issuer takes them: the member's balance, the reward, then the
   // program's event sequence (taken by the first event).
-  let ls: LedgerScope | null = costOf(known) > 0 ? await payer(known) : null;
+  const paying: LedgerScope | null = costOf(known) > 0 ? await payer(known) : null;
   const reward = (await findReward(tx, programId, known.id, true))!;
   const cost = costOf(reward);
-  // The reward's price changed between the read and the lock: pay as it is now.
-  if (cost > 0 && ls?.definition.id !== reward.balanceDefinitionId) ls = await payer(reward);
-  if (cost === 0) ls = null;
+  // Locking the balance it is now paid from after the reward would invert the order (a deadlock
+  // with a concurrent purchase): the caller rolls back, releasing both, and starts again.
+  if (cost > 0 && paying?.definition.id !== reward.balanceDefinitionId) return { ok: 'again', reward };
+  const ls = cost > 0 ? paying : null;
 
   if (holder.member.status !== 'active') return refused('memberInactive');
   if (reward.type === 'conversion_coupon' && !buying) return refused('conversionOnlyBought');
@@ -105,7 +110,7 @@ async function attempt(tx: Queryable, scope: ProgramScope, input: IssueVoucherIn
     ledgerTransactionId,
     value: reward.type === 'static_coupon' ? reward.couponValue
       : reward.type === 'conversion_coupon' && buying ? conversionValue(reward, cost) : null,
-    validFrom, expiresAt,
+    validFrom, expiresAt, reminderDaysBefore: reminderDaysBefore(scope, expiresAt),
     redemptionStatus: null, redemptionValue: null, redemptionStartedAt: null, redeemedAt: null, comment: null,
     createdAt: scope.now, updatedAt: scope.now,
   };
@@ -140,8 +145,13 @@ export async function issueVoucherInTransaction(tx: Queryable, scope: ProgramSco
   }
   if (input.source === 'purchase' && reward.type === 'conversion_coupon') {
     if (input.units === undefined) throw invalidInput('/units', 'is required to buy a units-conversion coupon: how many units to convert');
-    if (conversionValue(reward, input.units) === null) {
+    const value = conversionValue(reward, input.units);
+    if (value === null) {
       throw invalidInput('/units', `must be a positive multiple of ${reward.conversionUnits} (the reward's conversion step)`);
+    }
+    // Past 2^53 the product is no longer exact, and past 2^63 the column cannot hold it.
+    if (!Number.isSafeInteger(value)) {
+      throw invalidInput('/units', `converts to a coupon value above ${Number.MAX_SAFE_INTEGER} (the largest exact minor-unit amount)`);
     }
   } else if (input.units !== undefined) {
     throw invalidInput('/units', 'is only for buying a units-conversion coupon');
@@ -149,12 +159,21 @@ export async function issueVoucherInTransaction(tx: Queryable, scope: ProgramSco
 
   await tx.query('SAVEPOINT issue_voucher');
   let outcome: Attempt;
-  try {
-    outcome = await attempt(tx, scope, input, holder, reward);
-  } catch (error) {
-    // The ledger refuses a member without an active subscription (nothing to pay from) by throwing.
-    if (!(error instanceof Problem)) throw error;
-    outcome = { ok: false, problem: error };
+  let known = reward;
+  for (;;) {
+    try {
+      outcome = await attempt(tx, scope, input, holder, known);
+    } catch (error) {
+      // The ledger refuses a member without an active subscription (nothing to pay from) by throwing.
+      if (!(error instanceof Problem)) throw error;
+      outcome = { ok: false, problem: error };
+    }
+    if (outcome.ok !== 'again') break;
+    // Rolling back to the savepoint releases the locks taken since: the next attempt takes the
+    // balance the reward is now paid from first, then the reward. Each round follows a committed
+    // change of the reward's price, so this ends.
+    await tx.query('ROLLBACK TO SAVEPOINT issue_voucher');
+    known = outcome.reward;
   }
   if (outcome.ok) {
     await tx.query('RELEASE SAVEPOINT issue_voucher');

@@ -42,10 +42,13 @@ export async function assignReward(ctx: ServiceContext, programId: string, rewar
   return issueOrRefuse(ctx, programId, rewardId, input.memberId, 'admin', 'admin');
 }
 
-/** The rewards a member may get now: active, visible, inside their window and targeting them. */
+/**
+ * The rewards a member may get now: active, visible, inside their window, targeting them, and
+ * not refused for a passed validity date, an empty pool or a limit they reached.
+ */
 export async function memberCatalog(ctx: ServiceContext, programId: string, memberId: string, page: PageRequest) {
   const member = await loadMember(ctx.db, programId, memberId);
   const scope = await programScope(ctx.db, ctx, programId, 'member');
   const tierIds = await memberTierIds(ctx.db, programId, memberId);
-  return toPage(await listCatalog(ctx.db, programId, member, tierIds, scope.now, page), page.limit, catalogView);
+  return toPage(await listCatalog(ctx.db, programId, member, tierIds, scope.now, scope.program.timezone, page), page.limit, catalogView);
 }

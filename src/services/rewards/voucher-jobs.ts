@@ -64,7 +64,7 @@ export function remindVouchersHandler(ctx: ServiceContext): JobHandler {
     const open = scopes(tx, scope);
     let after: string | null = null;
     for (;;) {
-      const page = await vouchers.expiringAt(tx, job.programId, new Date(expiresAt), after, sweepBatch);
+      const page = await vouchers.expiringAt(tx, job.programId, new Date(expiresAt), daysBefore, after, sweepBatch);
       for (const voucher of page) {
         const vs = await open(voucher);
         await emitExpiryReminder(tx, scope.emit, vs.holder.snapshot, vs.reward, voucher, {

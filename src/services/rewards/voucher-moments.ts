@@ -11,11 +11,27 @@ export const voucherJobs = {
   redemptionTimeout: 'rewards.redemption-timeout',
 } as const;
 
+const remindAt = (scope: ProgramScope, expiresAt: Date, daysBefore: number) =>
+  DateTime.fromJSDate(expiresAt, { zone: scope.program.timezone }).minus({ days: daysBefore }).toJSDate();
+
+/**
+ * How many days before its expiry a voucher issued now is reminded: the program's
+ * `expiringNotifications.couponsDaysBefore` as it is now, fixed on the voucher so that a later
+ * change of the setting does not move it. Null (no reminder) when it never expires, the setting
+ * is 0, or the reminder's moment is already past.
+ */
+export function reminderDaysBefore(scope: ProgramScope, expiresAt: Date | null): number | null {
+  const daysBefore = scope.program.settings.expiringNotifications.couponsDaysBefore;
+  if (!expiresAt || daysBefore <= 0 || remindAt(scope, expiresAt, daysBefore) <= scope.now) return null;
+  return daysBefore;
+}
+
 /**
  * Puts a new voucher's moments on the schedule: one due row per program and moment (not per
  * voucher), so the vouchers of a campaign expiring at one midnight are one sweep. The reminder
- * comes N calendar days before the expiry in the program's timezone, N being the program's
- * `expiringNotifications.couponsDaysBefore` (0: no reminder).
+ * comes `reminderDaysBefore` calendar days before the expiry in the program's timezone; its row is
+ * per moment and days-before, so vouchers sharing an expiry but issued under different settings
+ * are each reminded at their own N.
  */
 export async function scheduleVoucherMoments(tx: Queryable, scope: ProgramScope, v: Voucher): Promise<void> {
   const { program } = scope;
@@ -27,12 +43,11 @@ export async function scheduleVoucherMoments(tx: Queryable, scope: ProgramScope,
   if (!v.expiresAt) return;
   await scheduleJob(tx, { programId: program.id, kind: voucherJobs.expire, runAt: v.expiresAt, payload: {},
     dedupeKey: `${voucherJobs.expire}:${v.expiresAt.toISOString()}`, now });
-  const daysBefore = program.settings.expiringNotifications.couponsDaysBefore;
-  const remindAt = DateTime.fromJSDate(v.expiresAt, { zone: program.timezone }).minus({ days: daysBefore }).toJSDate();
-  if (daysBefore > 0 && remindAt > scope.now) {
-    await scheduleJob(tx, { programId: program.id, kind: voucherJobs.remind, runAt: remindAt,
+  const daysBefore = v.reminderDaysBefore;
+  if (daysBefore !== null) {
+    await scheduleJob(tx, { programId: program.id, kind: voucherJobs.remind, runAt: remindAt(scope, v.expiresAt, daysBefore),
       payload: { expiresAt: v.expiresAt.toISOString(), daysBefore },
-      dedupeKey: `${voucherJobs.remind}:${v.expiresAt.toISOString()}`, now });
+      dedupeKey: `${voucherJobs.remind}:${v.expiresAt.toISOString()}:${daysBefore}`, now });
   }
 }
 

@@ -129,11 +129,13 @@ export async function redeemVoucher(
   return withRedemptionRefusals(ctx, async (tx) => {
     const scope = await programScope(tx, ctx, programId, source);
     const vs = await locate(tx, scope, input, true);
-    if (vs.reward.type === 'dynamic_coupon' && input.value === undefined) throw invalidInput('/value', 'is required to redeem a dynamic coupon: its value is set at redemption');
-    if (vs.reward.type !== 'dynamic_coupon' && input.value !== undefined) throw invalidInput('/value', 'is only for a dynamic coupon; this voucher has its value already');
     await activateIfDue(tx, vs);
+    // A voucher that cannot be used is refused (with its event) whatever value was sent: the
+    // value only matters for a redemption that can go ahead.
     const refusal = redemptionRefusal(vs.voucher, scope.now, input.memberId ?? null, 'start', vs.holder.member.status === 'active');
     if (refusal) return refuse(tx, vs, refusal);
+    if (vs.reward.type === 'dynamic_coupon' && input.value === undefined) throw invalidInput('/value', 'is required to redeem a dynamic coupon: its value is set at redemption');
+    if (vs.reward.type !== 'dynamic_coupon' && input.value !== undefined) throw invalidInput('/value', 'is only for a dynamic coupon; this voucher has its value already');
     vs.voucher = { ...vs.voucher, redemptionStatus: 'pending', redemptionValue: input.value ?? vs.voucher.value,
       redemptionStartedAt: scope.now, updatedAt: scope.now };
     if (input.autoComplete) await complete(tx, vs);

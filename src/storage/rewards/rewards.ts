@@ -77,12 +77,17 @@ export async function listRewards(tx: Queryable, programId: string, filter: Rewa
 }
 
 /**
- * The member catalog: active, visible rewards inside their window that target the member —
- * everyone, a custom attribute the member has with that value, or one of the member's tiers.
+ * The member catalog: what the member could get now. Active, visible rewards inside their window
+ * that target the member (everyone, a custom attribute the member has with that value, or one of
+ * the member's tiers), and that issuing would not refuse for this member: a fixed validity date
+ * not reached by the time a voucher issued now becomes usable, a free code when the codes come
+ * from a pool, and no limit reached — in all, the member's, or the member's in the current
+ * calendar period (program timezone, as issuing counts them). Each check is an index probe per
+ * reward listed.
  */
 export async function listCatalog(
-  tx: Queryable, programId: string, member: { customAttributes: Record<string, unknown> }, tierIds: string[], now: Date,
-  page: PageRequest,
+  tx: Queryable, programId: string, member: { id: string; customAttributes: Record<string, unknown> }, tierIds: string[],
+  now: Date, timezone: string, page: PageRequest,
 ): Promise<Reward[]> {
   const rows = await tx.query<Reward>(
     `SELECT ${columns} FROM rewards r
@@ -92,8 +97,19 @@ export async function listCatalog(
          OR (r.targeting->>'kind' = 'attribute' AND $5::jsonb -> (r.targeting->>'attribute') = r.targeting->'value')
          OR (r.targeting->>'kind' = 'tiers'
              AND EXISTS (SELECT 1 FROM jsonb_array_elements_text(r.targeting->'tierIds') t WHERE t = ANY($6::text[]))))
+       AND (r.validity->>'until' IS NULL
+         OR (r.validity->>'until')::timestamptz > CASE WHEN r.activation_delay_days = 0 THEN $4::timestamptz
+              ELSE ($4::timestamptz AT TIME ZONE $8::text + make_interval(days => r.activation_delay_days)) AT TIME ZONE $8::text END)
+       AND (r.code_source <> 'pool' OR EXISTS (SELECT 1 FROM reward_codes c WHERE c.reward_id = r.id AND c.voucher_id IS NULL))
+       AND (r.total_limit IS NULL OR r.issued < r.total_limit)
+       AND ((r.per_member_limit IS NULL AND r.period_limit IS NULL) OR NOT EXISTS (
+         SELECT 1 FROM (
+           SELECT count(*) AS held,
+                  count(*) FILTER (WHERE v.created_at >= date_trunc(r.period_limit->>'period', $4::timestamptz AT TIME ZONE $8::text) AT TIME ZONE $8::text) AS held_in_period
+           FROM vouchers v WHERE v.reward_id = r.id AND v.member_id = $7 AND v.status <> 'cancelled') h
+         WHERE h.held >= r.per_member_limit OR h.held_in_period >= (r.period_limit->>'count')::int))
      ORDER BY r.id LIMIT $3`,
-    [programId, page.after, page.limit + 1, now, JSON.stringify(member.customAttributes), tierIds],
+    [programId, page.after, page.limit + 1, now, JSON.stringify(member.customAttributes), tierIds, member.id, timezone],
   );
   return rows.map(fromRow);
 }

@@ -5,17 +5,18 @@ import type { PageRequest } from '../pagination.ts';
 const columns = `v.id, v.program_id AS "programId", v.reward_id AS "rewardId", v.member_id AS "memberId", v.code, v.status,
   v.source, v.source_event_id AS "sourceEventId", v.campaign_id AS "campaignId", v.cost,
   v.balance_definition_id AS "balanceDefinitionId", v.ledger_transaction_id AS "ledgerTransactionId", v.value,
-  v.valid_from AS "validFrom", v.expires_at AS "expiresAt", v.redemption_status AS "redemptionStatus",
+  v.valid_from AS "validFrom", v.expires_at AS "expiresAt",
+  v.reminder_days_before AS "reminderDaysBefore", v.redemption_status AS "redemptionStatus",
   v.redemption_value AS "redemptionValue", v.redemption_started_at AS "redemptionStartedAt", v.redeemed_at AS "redeemedAt",
   v.comment, v.created_at AS "createdAt", v.updated_at AS "updatedAt"`;
 
 export async function insertVoucher(tx: Queryable, v: Voucher): Promise<void> {
   await tx.query(
     `INSERT INTO vouchers (id, program_id, reward_id, member_id, code, status, source, source_event_id, campaign_id, cost,
-       balance_definition_id, ledger_transaction_id, value, valid_from, expires_at, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+       balance_definition_id, ledger_transaction_id, value, valid_from, expires_at, reminder_days_before, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
     [v.id, v.programId, v.rewardId, v.memberId, v.code, v.status, v.source, v.sourceEventId, v.campaignId, v.cost,
-      v.balanceDefinitionId, v.ledgerTransactionId, v.value, v.validFrom, v.expiresAt, v.createdAt, v.updatedAt],
+      v.balanceDefinitionId, v.ledgerTransactionId, v.value, v.validFrom, v.expiresAt, v.reminderDaysBefore, v.createdAt, v.updatedAt],
   );
 }
 
@@ -87,12 +88,17 @@ export async function dueExpiries(tx: Queryable, programId: string, now: Date, l
   );
 }
 
-/** Unused vouchers expiring at exactly one moment (a reminder's), after the last one handled. */
-export async function expiringAt(tx: Queryable, programId: string, at: Date, after: string | null, limit: number): Promise<Voucher[]> {
+/**
+ * Unused vouchers expiring at exactly one moment and reminded `daysBefore` days before it (a
+ * reminder job's), after the last one handled.
+ */
+export async function expiringAt(
+  tx: Queryable, programId: string, at: Date, daysBefore: number, after: string | null, limit: number,
+): Promise<Voucher[]> {
   return tx.query<Voucher>(
     `SELECT ${columns} FROM vouchers v WHERE v.program_id = $1 AND v.status IN ('pending', 'active') AND v.expires_at = $2
-       AND ($3::uuid IS NULL OR v.id > $3)
+       AND v.reminder_days_before = $5 AND ($3::uuid IS NULL OR v.id > $3)
      ORDER BY v.id LIMIT $4`,
-    [programId, at, after, limit],
+    [programId, at, after, limit, daysBefore],
   );
 }
