@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { attributionRefusals } from '../../src/domain/rewards/issuing.ts';
 import { redemptionRefusals } from '../../src/domain/rewards/voucher.ts';
+import { importCodes } from '../../src/services/rewards/code-pool.ts';
 import type { Harness } from '../support/harness.ts';
 import { rewardsProgram } from './support.ts';
 import { useLedgerHarness } from '../ledger/support.ts';
@@ -48,6 +49,23 @@ describe('code pools', () => {
     expect(tooMany.json()).toMatchObject({ status: 413, type: '/problems/too-many-codes' });
     expect((await p.call('GET', `/v1/rewards/${reward.id}`)).json().codes).toEqual({ total: 0, free: 0 });
   }, 60_000);
+
+  it('applies the cap to the pool after the upload, counting only the distinct codes really added', async () => {
+    // The cap is the service's parameter (1,000,000 by default): a cap of 5 plays the rule without a million rows.
+    const cap = 5;
+    const reward = await p.reward({ codeSource: 'pool' });
+    const upload = (codes: string[]) => importCodes(h.ctx, p.program.id, reward.id, codes.join('\n'), cap);
+    const counts = async () => (await p.call('GET', `/v1/rewards/${reward.id}`)).json().codes;
+    // More lines than the cap, but only 3 distinct codes.
+    expect(await upload(['CAP-1', 'CAP-1', 'CAP-2', 'CAP-2', 'CAP-3', 'CAP-1'])).toEqual({ received: 6, added: 3, skipped: 3, codes: { total: 3, free: 3 } });
+    // Codes the pool has already do not count again: 3 + 2 new = 5.
+    expect(await upload(['CAP-1', 'CAP-2', 'CAP-3', 'CAP-4', 'CAP-5', 'CAP-4'])).toMatchObject({ added: 2, codes: { total: 5 } });
+    // One new code past the cap refuses the whole upload, the codes that would fit included.
+    await expect(upload(['CAP-5', 'CAP-6'])).rejects.toMatchObject({ status: 413, code: 'too-many-codes' });
+    expect(await counts()).toEqual({ total: 5, free: 5 });
+    await expect(upload(['CAP-9', 'CAP-9', 'CAP-8', 'CAP-7', 'CAP-6', 'CAP-10', 'CAP-11'])).rejects.toMatchObject({ status: 413 });
+    expect(await counts()).toEqual({ total: 5, free: 5 });
+  });
 
   it('keeps the code source fixed once vouchers were issued', async () => {
     const reward = await p.reward();

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { programScope } from '../../src/services/emit-context.ts';
 import { issueVoucherInTransaction } from '../../src/services/rewards/issue-voucher.ts';
+import type { Queryable } from '../../src/storage/db.ts';
 import type { Harness } from '../support/harness.ts';
 import { names, ofType, rewardsProgram } from './support.ts';
 import { useLedgerHarness } from '../ledger/support.ts';
@@ -209,6 +210,41 @@ describe('issuing vouchers', () => {
     await p.events();
   });
 
+  it('refuses units whose coupon value would not be an exact integer (past 2^53), taking nothing', async () => {
+    const ike = await p.member('ike-overflow@example.com');
+    await p.credit(ike.id, 10);
+    const reward = await p.reward({ type: 'conversion_coupon', conversion: { units: 1, value: Number.MAX_SAFE_INTEGER }, valueUnit: 'EUR' });
+    await p.events();
+    const refused = await p.purchase(reward.id, ike.id, { units: 2 });
+    expect(refused.statusCode, refused.body).toBe(422);
+    expect(refused.json()).toMatchObject({ type: '/problems/invalid-input', errors: [{ field: '/units' }] });
+    expect(await p.events()).toEqual([]);
+    expect(await p.balance(ike.id)).toMatchObject({ available: 10, spent: 0 });
+    expect((await p.purchase(reward.id, ike.id, { units: 1 })).json()).toMatchObject({ cost: 1, value: Number.MAX_SAFE_INTEGER });
+    await p.events();
+  });
+
+  it('a purchase pays from the balance definition the reward names, not the default one', async () => {
+    const lou = await p.member('lou-stars@example.com');
+    const stars = await p.define({ name: 'Stars', unit: 'points' });
+    await p.credit(lou.id, 100);
+    await p.credit(lou.id, 50, { balanceDefinitionId: stars.id });
+    const reward = await p.reward({ name: 'Star gift', cost: 30, balanceDefinitionId: stars.id });
+    await p.events();
+    const bought = await p.purchase(reward.id, lou.id);
+    expect(bought.statusCode, bought.body).toBe(201);
+    expect(bought.json()).toMatchObject({ cost: 30, balanceDefinitionId: stars.id });
+    const events = await p.events();
+    expect(ofType(events, 'AvailablePointsAmountChanged')[0].data).toMatchObject({ amountChange: -30, availableAmount: 20 });
+    expect(ofType(events, 'CustomerBoughtReward')[0].data).toMatchObject({ costInUnits: 30, walletType: { id: stars.id, name: 'Stars', unit: 'points' } });
+    expect(await p.balanceOf(lou.id, stars.id)).toMatchObject({ available: 20, spent: 30 });
+    expect(await p.balanceOf(lou.id)).toMatchObject({ available: 100, spent: 0 });
+    // 100 points do not pay a reward priced in stars.
+    expect((await p.purchase(reward.id, lou.id)).json()).toMatchObject({ status: 422, type: '/problems/insufficient-balance' });
+    expect(await p.check()).toEqual({ consistent: true, differences: [] });
+    await p.events();
+  });
+
   it('refuses bad reward definitions naming the field, and unknown members', async () => {
     const cases: [Record<string, unknown>, string][] = [
       [{ type: 'static_coupon' }, '/couponValue'],
@@ -254,6 +290,42 @@ describe('the issuing contract for campaigns and tiers', () => {
     expect(refused).toMatchObject({ ok: false, reason: 'Reward limit per member reached' });
     expect(names(await p.events())).toEqual(['voucher_attribution_failed']);
     expect((await p.call('GET', `/v1/vouchers?memberId=${ian.id}`)).json().data).toHaveLength(1);
+  });
+
+  it("takes the balance lock before the reward's even when the reward's price changed between its read and its lock", async () => {
+    const kit = await p.member('kit-reprice@example.com');
+    const stars = await p.define({ name: 'Miles', unit: 'points' });
+    await p.credit(kit.id, 5);
+    await p.credit(kit.id, 100, { balanceDefinitionId: stars.id });
+    const reward = await p.reward({ name: 'Repriced', cost: 10 });
+    await p.events();
+    // The concurrent update lands after issuing read the reward unlocked (just before its
+    // savepoint), as another transaction committing then would; every lock taken is recorded.
+    const locks: string[] = [];
+    const result = await h.db.transaction(async (tx) => {
+      let repriced = false;
+      const spy: Queryable = {
+        exec: (sql) => tx.exec(sql),
+        async query(sql, params) {
+          if (sql === 'SAVEPOINT issue_voucher' && !repriced) {
+            repriced = true;
+            await tx.query(`UPDATE rewards SET cost = 30, balance_definition_id = $2 WHERE id = $1`, [reward.id, stars.id]);
+          }
+          if (/FROM rewards r WHERE .* FOR UPDATE/s.test(sql)) locks.push('reward');
+          if (/FROM balances b WHERE b\.subscription_id = \$1 AND b\.definition_id = \$2 FOR UPDATE/.test(sql)) {
+            locks.push(params![1] === stars.id ? 'stars' : 'points');
+          }
+          if (sql.startsWith('ROLLBACK TO SAVEPOINT')) locks.push('rollback');
+          return tx.query(sql, params);
+        },
+      };
+      return issueVoucherInTransaction(spy, await programScope(spy, h.ctx, p.program.id, 'api'), { rewardId: reward.id, memberId: kit.id, source: 'purchase' });
+    });
+    expect(locks).toEqual(['points', 'reward', 'rollback', 'stars', 'reward']);
+    expect(result).toMatchObject({ ok: true, voucher: { cost: 30, balanceDefinitionId: stars.id } });
+    expect(await p.balanceOf(kit.id, stars.id)).toMatchObject({ available: 70 });
+    expect(await p.balanceOf(kit.id)).toMatchObject({ available: 5 });
+    await p.events();
   });
 
   it('refuses a member who is not active', async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Harness } from '../support/harness.ts';
 import { names, ofType, rewardsProgram } from './support.ts';
 import { useLedgerHarness } from '../ledger/support.ts';
+import { voucherJobs } from '../../src/services/rewards/voucher-moments.ts';
 
 let h: Harness;
 let p: Awaited<ReturnType<typeof rewardsProgram>>;
@@ -85,6 +86,35 @@ describe('redemption', () => {
     expect(names(await p.events())).toEqual(['RewardRedemptionStatusChanged', 'voucher_redeemed']);
   });
 
+  it('refuses an unusable voucher with its event whether or not a value was sent: the value is checked only when it can be redeemed', async () => {
+    const lea = await p.member('lea-value@example.com');
+    const dynamic = await p.reward({ name: 'Dyn value', type: 'dynamic_coupon', valueUnit: 'EUR' });
+    const fixed = await p.reward({ name: 'Fixed value', type: 'static_coupon', couponValue: 200, valueUnit: 'EUR' });
+    const revokedDynamic = (await p.assign(dynamic.id, lea.id)).json();
+    const usedDynamic = (await p.assign(dynamic.id, lea.id)).json();
+    const revokedFixed = (await p.assign(fixed.id, lea.id)).json();
+    await p.call('POST', `/v1/vouchers/${revokedDynamic.id}/revoke`);
+    await p.call('POST', `/v1/vouchers/${revokedFixed.id}/revoke`);
+    await redeem({ code: usedDynamic.code, value: 300, autoComplete: true });
+    await p.events();
+
+    const cases: [any, Record<string, unknown>, string, string][] = [
+      [revokedDynamic, {}, 'voucher-revoked', 'Voucher is revoked'],
+      [usedDynamic, {}, 'voucher-used', 'Voucher is already used'],
+      [revokedFixed, { value: 100 }, 'voucher-revoked', 'Voucher is revoked'],
+    ];
+    for (const [voucher, extra, code, reason] of cases) {
+      const refused = await redeem({ code: voucher.code, autoComplete: true, ...extra });
+      expect(refused.json(), code).toMatchObject({ status: 409, type: `/problems/${code}` });
+      expect(await p.events()).toMatchObject([{ event_name: 'voucher_redeem_unauthorized', code: voucher.code, reason }]);
+    }
+    // A usable voucher still gets the value checks (422, nothing fired).
+    const fresh = (await p.assign(fixed.id, lea.id)).json();
+    await p.events();
+    expect((await redeem({ code: fresh.code, value: 100 })).json()).toMatchObject({ status: 422, errors: [{ field: '/value' }] });
+    expect(await p.events()).toEqual([]);
+  });
+
   it('a pending redemption with ttlSeconds ends when not completed in time, and the voucher can be redeemed again', async () => {
     const kai = await p.member('kai-ttl@example.com');
     const reward = await p.reward();
@@ -163,7 +193,7 @@ describe('moments: activation, reminders, expiry', () => {
     expect(expiry[0].data).toMatchObject({ previousStatus: 'active', status: 'expired' });
     expect(expiry[1]).toMatchObject({ id: voucher.id, code: voucher.code });
     expect((await redeem({ code: voucher.code })).json()).toMatchObject({ type: '/problems/voucher-expired' });
-    await p.events();
+    expect(await p.events()).toMatchObject([{ event_name: 'voucher_redeem_unauthorized', code: voucher.code, reason: 'Voucher has expired' }]);
   });
 
   it('uses the program\'s expiringNotifications.couponsDaysBefore, and none when it is 0', async () => {
@@ -184,7 +214,95 @@ describe('moments: activation, reminders, expiry', () => {
   });
 });
 
+describe('reminders of vouchers sharing an expiry', () => {
+  it('each voucher is reminded at the N of the setting when it was issued, even with the same fixed validity date', async () => {
+    const q = await rewardsProgram(h); // couponsDaysBefore 7, the default
+    const ora = await q.member('ora-remind@example.com');
+    const until = new Date((await q.now()).getTime() + 20 * 86_400_000).toISOString();
+    const reward = await q.reward({ name: 'Fixed date', validity: { until } });
+    const early = (await q.assign(reward.id, ora.id)).json();
+    await q.call('PATCH', `/v1/programs/${q.program.id}`, { settings: { expiringNotifications: { couponsDaysBefore: 3 } } });
+    const late = (await q.assign(reward.id, ora.id)).json();
+    expect([early.expiresAt, late.expiresAt]).toEqual([until, until]);
+    await q.events();
+
+    await q.advance({ by: 'P13D' }); // 7 days before
+    const first = ofType(await q.events(), 'CouponWillExpire');
+    expect(first.map((e) => [e.data.issuedRewardId, e.data.daysBefore])).toEqual([[early.id, 7]]);
+    await q.advance({ by: 'P4D' }); // 3 days before
+    const second = ofType(await q.events(), 'CouponWillExpire');
+    expect(second.map((e) => [e.data.issuedRewardId, e.data.daysBefore])).toEqual([[late.id, 3]]);
+  });
+});
+
+describe('moments the scheduler has not played yet', () => {
+  // The scheduler may lag behind the clock: the rules judge from the voucher's moments, not only its stored status.
+  const dropJobs = (programId: string, kind: string) =>
+    h.db.query(`DELETE FROM scheduled_jobs WHERE program_id = $1 AND kind = $2`, [programId, kind]);
+
+  it('a voucher past its expiry is refused as expired before the expiry sweep ran', async () => {
+    const q = await rewardsProgram(h);
+    const mia = await q.member('mia-late-sweep@example.com');
+    const voucher = (await q.assign((await q.reward({ validity: { days: 3 } })).id, mia.id)).json();
+    await dropJobs(q.program.id, voucherJobs.expire);
+    await q.advance({ by: 'P4D' });
+    await q.events();
+    expect((await q.voucher(voucher.id)).status).toBe('active');
+
+    const checked = await q.call('POST', '/v1/vouchers/validate', { code: voucher.code });
+    expect(checked.json()).toMatchObject({ valid: false, code: 'voucher-expired', reason: 'Voucher has expired' });
+    const refused = await q.call('POST', '/v1/vouchers/redeem', { code: voucher.code, autoComplete: true });
+    expect(refused.json()).toMatchObject({ status: 409, type: '/problems/voucher-expired' });
+    expect(await q.events()).toMatchObject([{ event_name: 'voucher_redeem_unauthorized', code: voucher.code, reason: 'Voucher has expired' }]);
+    expect((await q.voucher(voucher.id)).status).toBe('active');
+  });
+
+  it('redeeming a pending voucher whose moment came activates it first (pending → active → used)', async () => {
+    const q = await rewardsProgram(h);
+    const noa = await q.member('noa-late-activation@example.com');
+    const voucher = (await q.assign((await q.reward({ activationDelayDays: 1 })).id, noa.id)).json();
+    expect(voucher.status).toBe('pending');
+    await dropJobs(q.program.id, voucherJobs.activate);
+    await q.advance({ by: 'P1D' });
+    await q.events();
+    expect((await q.voucher(voucher.id)).status).toBe('pending');
+
+    const used = await q.call('POST', '/v1/vouchers/redeem', { code: voucher.code, autoComplete: true });
+    expect(used.json()).toMatchObject({ status: 'redeemed', redemption: { status: 'completed' } });
+    const events = await q.events();
+    expect(names(events)).toEqual(['RewardRedemptionStatusChanged', 'RewardRedemptionStatusChanged', 'voucher_redeemed']);
+    expect(events.slice(0, 2).map((e) => [e.data.previousStatus, e.data.status])).toEqual([['pending', 'active'], ['active', 'used']]);
+  });
+});
+
 describe('revoking and cancelling', () => {
+  it('revokes and cancels a pending voucher, each change from pending fired; neither becomes active later', async () => {
+    const nia = await p.member('nia-pending@example.com');
+    await p.credit(nia.id, 100);
+    const reward = await p.reward({ cost: 40, activationDelayDays: 3 });
+    const revoked = (await p.purchase(reward.id, nia.id)).json();
+    const cancelled = (await p.purchase(reward.id, nia.id)).json();
+    expect([revoked.status, cancelled.status]).toEqual(['pending', 'pending']);
+    await p.events();
+
+    expect((await p.call('POST', `/v1/vouchers/${revoked.id}/revoke`)).json()).toMatchObject({ status: 'revoked' });
+    const revoking = await p.events();
+    expect(names(revoking)).toEqual(['RewardRedemptionStatusChanged', 'voucher_revoked']);
+    expect(revoking[0].data).toMatchObject({ issuedRewardId: revoked.id, previousStatus: 'pending', status: 'cancelled' });
+
+    expect((await p.call('POST', `/v1/vouchers/${cancelled.id}/cancel`)).json()).toMatchObject({ status: 'cancelled' });
+    const cancelling = await p.events();
+    expect(names(cancelling)).toEqual(['AvailablePointsAmountChanged', 'WalletBalanceUpdated', 'balance_value_updated',
+      'RewardRedemptionStatusChanged', 'voucher_revoked']);
+    expect(cancelling[3].data).toMatchObject({ issuedRewardId: cancelled.id, previousStatus: 'pending', status: 'returned' });
+    expect(await p.balance(nia.id)).toMatchObject({ available: 60, spent: 40 });
+
+    await p.advance({ by: 'P3D' });
+    const ours = ofType(await p.events(), 'RewardRedemptionStatusChanged').filter((e) => [revoked.id, cancelled.id].includes(e.data.issuedRewardId));
+    expect(ours).toEqual([]);
+    expect([(await p.voucher(revoked.id)).status, (await p.voucher(cancelled.id)).status]).toEqual(['revoked', 'cancelled']);
+  });
+
   it('revokes an unused voucher (voucher_revoked); units paid stay spent; a revoked voucher cannot be redeemed', async () => {
     const gus = await p.member('gus-revoke@example.com');
     await p.credit(gus.id, 100);
@@ -199,8 +317,9 @@ describe('revoking and cancelling', () => {
     expect(events[1]).toMatchObject({ id: voucher.id, code: voucher.code, source_event_id: null });
     expect(await p.balance(gus.id)).toMatchObject({ available: 40, spent: 60 });
     expect((await redeem({ code: voucher.code })).json()).toMatchObject({ type: '/problems/voucher-revoked' });
+    expect(await p.events()).toMatchObject([{ event_name: 'voucher_redeem_unauthorized', code: voucher.code, reason: 'Voucher is revoked' }]);
     expect((await p.call('POST', `/v1/vouchers/${voucher.id}/revoke`)).json()).toMatchObject({ status: 409, type: '/problems/voucher-state' });
-    await p.events();
+    expect(await p.events()).toEqual([]);
   });
 
   it('cancels a bought voucher: its units go back, it stops counting against the limits', async () => {
@@ -232,6 +351,47 @@ describe('revoking and cancelling', () => {
 });
 
 describe('member self-service', () => {
+  it('the catalog hides what the member would be refused: outside the window, validity date passed, no free code, a limit reached', async () => {
+    const q = await rewardsProgram(h); // its own program: the catalog is only these rewards
+    const { member: zoe, token } = await q.loggedIn('zoe-catalog@example.com');
+    const yan = await q.member('yan-catalog@example.com');
+    const now = await q.now();
+    const inDays = (days: number) => new Date(now.getTime() + days * 86_400_000).toISOString();
+    const catalog = async () => {
+      const response = await h.call('GET', '/v1/me/rewards?limit=200', { key: token });
+      expect(response.statusCode, response.body).toBe(200);
+      return response.json().data.map((r: any) => r.name);
+    };
+    await q.reward({ name: 'soon', availableFrom: inDays(1) });
+    await q.reward({ name: 'until', validity: { until: inDays(2) } });
+    // Usable only after its validity date: issuing refuses it (reward-validity-passed).
+    const delayed = await q.reward({ name: 'delayed', activationDelayDays: 3, validity: { until: inDays(2) } });
+    const pool = await q.reward({ name: 'pool', codeSource: 'pool' });
+    const total = await q.reward({ name: 'total', limits: { total: 1 } });
+    const mine = await q.reward({ name: 'mine', limits: { perMember: 1 } });
+    const monthly = await q.reward({ name: 'monthly', limits: { perPeriod: { count: 1, period: 'month' } } });
+    expect(await catalog()).toEqual(['until', 'total', 'mine', 'monthly']);
+    expect((await q.assign(delayed.id, zoe.id)).json()).toMatchObject({ type: '/problems/reward-validity-passed' });
+
+    expect((await q.uploadCodes(pool.id, ['ZOE-1'])).statusCode).toBe(200);
+    expect(await catalog()).toEqual(['until', 'pool', 'total', 'mine', 'monthly']);
+    await q.assign(pool.id, yan.id);
+    await q.assign(total.id, yan.id);
+    const held = (await q.assign(mine.id, zoe.id)).json();
+    await q.assign(monthly.id, zoe.id);
+    expect(await catalog()).toEqual(['until']);
+    // A cancelled voucher no longer counts against the limits.
+    await q.call('POST', `/v1/vouchers/${held.id}/cancel`);
+    expect(await catalog()).toEqual(['until', 'mine']);
+
+    await q.advance({ by: 'P1D' });
+    expect(await catalog()).toEqual(['soon', 'until', 'mine']);
+    await q.advance({ by: 'P1D' });
+    expect(await catalog()).toEqual(['soon', 'mine']);
+    await q.advance({ by: 'P1M' }); // a new calendar month: the monthly limit is free again
+    expect(await catalog()).toEqual(['soon', 'mine', 'monthly']);
+  });
+
   it('lists the catalog the member may buy from, buys from it, and lists their vouchers', async () => {
     const password = 'a secret 12345';
     const created = await p.call('POST', '/v1/members', { email: 'ivy-self@example.com', password, customAttributes: { city: 'Lyon' } });

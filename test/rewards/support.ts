@@ -21,6 +21,15 @@ export async function rewardsProgram(h: Harness, programExtra: Record<string, un
       return h.call('POST', `/v1/rewards/${rewardId}/codes`, {
         key: l.program.key, body: codes.join('\n'), headers: { 'content-type': 'text/plain' } });
     },
+    /** A member with a password, logged in: their member token for the self-service routes. */
+    async loggedIn(email: string, extra: Record<string, unknown> = {}) {
+      const password = 'a secret 12345';
+      const created = await l.call('POST', '/v1/members', { email, password, ...extra });
+      expect(created.statusCode, created.body).toBe(201);
+      const login = await h.call('POST', `/v1/programs/${l.program.id}/member-sessions`, { key: '', body: { identifier: email, password } });
+      expect(login.statusCode, login.body).toBe(201);
+      return { member: created.json(), token: login.json().token as string };
+    },
     async voucher(id: string) {
       const response = await l.call('GET', `/v1/vouchers/${id}`);
       expect(response.statusCode, response.body).toBe(200);
