@@ -138,10 +138,8 @@ describe('issuing vouchers', () => {
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json().errors).toEqual([{ field: '/targeting/tierIds/0', message: 'is not a tier of this program' }]);
     const lounge = await q.reward({ name: 'Gold lounge', cost: 10, targeting: { kind: 'tiers', tierIds: [gold.id] } });
-    const password = 'a secret 12345';
-    const gus = (await q.call('POST', '/v1/members', { email: 'gus-tier@example.com', password })).json();
+    const { member: gus, token } = await q.loggedIn('gus-tier@example.com');
     await q.credit(gus.id, 100);
-    const token = (await h.call('POST', `/v1/programs/${q.program.id}/member-sessions`, { key: '', body: { identifier: 'gus-tier@example.com', password } })).json().token;
     const catalog = async () => (await h.call('GET', '/v1/me/rewards', { key: token })).json().data.map((r: any) => r.name);
 
     expect(await catalog()).toEqual([]);

@@ -393,12 +393,8 @@ describe('member self-service', () => {
   });
 
   it('lists the catalog the member may buy from, buys from it, and lists their vouchers', async () => {
-    const password = 'a secret 12345';
-    const created = await p.call('POST', '/v1/members', { email: 'ivy-self@example.com', password, customAttributes: { city: 'Lyon' } });
-    const ivy = created.json();
+    const { member: ivy, token } = await p.loggedIn('ivy-self@example.com', { customAttributes: { city: 'Lyon' } });
     await p.credit(ivy.id, 500);
-    const login = await h.call('POST', `/v1/programs/${p.program.id}/member-sessions`, { key: '', body: { identifier: 'ivy-self@example.com', password } });
-    const token = login.json().token;
     const shown = await p.reward({ name: 'internal-1', publicName: 'Lyon bag', cost: 100, targeting: { kind: 'attribute', attribute: 'city', value: 'Lyon' } });
     const hidden = await p.reward({ name: 'hidden', visible: false });
     await p.reward({ name: 'paris-only', targeting: { kind: 'attribute', attribute: 'city', value: 'Paris' } });

@@ -56,7 +56,9 @@ export const rewardRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = 
       bodyLimit: 64 * 1024 * 1024,
       schema: { tags, summary: `Upload codes to a reward's pool (text/plain, one code per line; up to ${maxPoolCodes.toLocaleString('en')} per reward)`,
         description: 'Codes are 1 to 64 printable ASCII characters. A line that is not a code refuses the whole upload (422, each bad line named). '
-          + 'Codes the program already has are skipped and counted. The reward must have `codeSource: "pool"`; vouchers take its codes oldest first.',
+          + 'Codes the program already has, or repeated in the upload, are skipped and counted. The limit applies to the pool after the '
+          + 'upload (codes held plus those really added): past it, the whole upload is refused (413 `too-many-codes`). '
+          + 'The reward must have `codeSource: "pool"`; vouchers take its codes oldest first.',
         params: RewardParams, response: { 200: CodeImport, ...problemResponses, 413: problemResponses[400] } },
     }, async (request) => {
       if (typeof request.body !== 'string') {
@@ -83,7 +85,10 @@ export const rewardRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = 
   app.get('/v1/me/rewards', {
     config: { auth: 'member' },
     schema: { tags: ['member self-service'], summary: 'The rewards the logged-in member may get now (their catalog)',
-      description: 'Active, visible rewards inside their availability window that target the member.',
+      description: 'Active, visible rewards inside their availability window that target the member, less those issuing would refuse '
+        + 'them now: a fixed `validity.until` reached by the time a voucher issued now becomes usable, a pool without a free code, '
+        + 'the `total` limit reached, or the member\'s own `perMember` or `perPeriod` limit reached. Rewards the member cannot '
+        + 'afford are listed.',
       querystring: PageQuery, response: { 200: Page(CatalogReward), ...problemResponses } },
   }, async (request) => memberCatalog(ctx, request.programId, request.memberId, pageOf(request.query)));
 

@@ -44,7 +44,8 @@ export const voucherRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> =
   app.post(`${base}/redeem`, {
     config: { auth: 'program', idempotent: true },
     schema: { tags, summary: 'Redeem a voucher by code or id: pending until completed, or at once with autoComplete',
-      description: `Completion fires voucher_redeemed and RewardRedemptionStatusChanged (active → used). ${refusals}`,
+      description: `Completion fires voucher_redeemed and RewardRedemptionStatusChanged (active → used). ${refusals} `
+        + 'The refusal comes first: `value` (required for a dynamic coupon, refused for any other, 422 `/value`) is checked only for a voucher that can be redeemed.',
       body: RedeemBody, response: { 200: Voucher, ...problemResponses } },
   }, async (request) => vouchers.redeemVoucher(ctx, request.programId, request.body));
 
