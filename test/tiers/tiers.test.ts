@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentTiers } from '../../src/services/tiers/recalculate.ts';
+import { gatherStanding } from '../../src/services/tiers/standing.ts';
+import { findMemberSubscription } from '../../src/storage/subscriptions.ts';
 import { startHarness, type Harness } from '../support/harness.ts';
 import { levelChanges, nameOf, tierProgram, type TierProgram } from './support.ts';
 import { closeReceivers } from '../ledger/support.ts';
@@ -272,6 +274,33 @@ describe('earned units since a date', () => {
     // 700 earned in all, 300 since the date; spending does not take earned units back.
     await p.move(member.id, 'debit', 650);
     expect(levelChanges(await p.events())).toEqual([]);
+    await p.move(member.id, 'credit', 200);
+    expect(levelChanges(await p.events())).toEqual([{ to: 'Star', from: 'Member', direction: 'up', manual: false }]);
+  });
+  it('leave out a reversed credit and a reversed spend, as the total does, and equal the total from a date before everything', async () => {
+    const p = await tierProgram(h);
+    const since = '2026-03-01T00:00:00.000Z'; // before the member enrols
+    const sinceDate = { kind: 'earnedUnits' as const, balanceDefinitionId: p.points, minimum: 500, since };
+    await p.group({ name: 'Season', downgradeStrategy: { kind: 'realtime' } }, [['Member', []], ['Star', [sinceDate]]]);
+    const member = await p.member();
+    await p.events();
+    const credit = await p.move(member.id, 'credit', 500);
+    expect(levelChanges(await p.events())).toEqual([{ to: 'Star', from: 'Member', direction: 'up', manual: false }]);
+    // The credit taken back: nothing earned since the date any more, and the member goes down.
+    await p.ok('POST', `/v1/ledger/transactions/${credit.id}/reverse`, {}, 201);
+    expect(levelChanges(await p.events())).toEqual([{ to: 'Member', from: 'Star', direction: 'down', manual: false }]);
+    // A spend refunded (a credit with reason cancel) gives units back but earns nothing: 300 earned, not 500.
+    await p.move(member.id, 'credit', 300);
+    const spend = await p.move(member.id, 'debit', 200);
+    await p.ok('POST', `/v1/ledger/transactions/${spend.id}/reverse`, {}, 201);
+    expect(levelChanges(await p.events())).toEqual([]);
+    const [balance] = (await p.ok('GET', `/v1/members/${member.id}/balances`)).data;
+    expect(balance).toMatchObject({ available: 300, earned: 300 });
+    const standing = await h.db.transaction(async (tx) => {
+      const subscription = (await findMemberSubscription(tx, p.id, member.id))!;
+      return gatherStanding(tx, subscription, [sinceDate, { ...sinceDate, since: null }], subscription.createdAt, 'Europe/Paris');
+    });
+    expect([...standing.values()]).toEqual([300, 300]);
     await p.move(member.id, 'credit', 200);
     expect(levelChanges(await p.events())).toEqual([{ to: 'Star', from: 'Member', direction: 'up', manual: false }]);
   });
