@@ -122,3 +122,24 @@ describe('yearly strategies of both kinds', () => {
     expect(await moves()).toEqual(['LevelWillExpire:Silver:@2027-05-24T22:00:00.000Z', 'CustomerLevelChanged:Bronze:down@2027-05-31T22:00:00.000Z']);
   });
 });
+
+describe('real-time downgrades', () => {
+  it('send no LevelWillExpire before a yearly upgrade moment: nothing can expire then', async () => {
+    const p = await tierProgram(h);
+    await p.group({ name: 'Status', upgradeStrategy: { kind: 'membership_anniversary' }, downgradeStrategy: { kind: 'realtime' } }, [
+      ['Bronze', []], ['Silver', [{ kind: 'availableUnits', balanceDefinitionId: p.points, minimum: 100 }]],
+    ]);
+    const member = await p.member();
+    await p.move(member.id, 'credit', 200);
+    // A program recalculation moves the member up now; the next moment is the enrolment anniversary.
+    await p.ok('POST', '/v1/tier-recalculations', undefined, 202);
+    await p.advance({ by: 'PT1S' });
+    expect(await p.tiers(member.id)).toMatchObject([{ tierName: 'Silver', nextRecalculationAt: '2027-03-01T09:00:00.000Z' }]);
+    await p.events();
+    await p.advance({ to: '2027-03-02T00:00:00.000Z' });
+    const names = (await p.events()).map(nameOf);
+    expect(names).toContain('tier_anniversary_reminder');
+    expect(names).not.toContain('LevelWillExpire');
+    expect(await p.tiers(member.id)).toMatchObject([{ tierName: 'Silver', nextRecalculationAt: '2028-03-01T09:00:00.000Z' }]);
+  });
+});
