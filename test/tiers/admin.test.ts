@@ -74,6 +74,36 @@ describe('manual tiers', () => {
   });
 });
 
+describe('a deactivated member', () => {
+  it('keeps their tier through its scheduled moments, silently, and their calendar goes on after reactivation', async () => {
+    const p = await tierProgram(h);
+    await p.group({ name: 'Medal', upgradeStrategy: { kind: 'realtime' }, downgradeStrategy: { kind: 'tier_anniversary' },
+      downgradeResets: [{ balanceDefinitionId: p.points, mode: 'deductAll' }] }, [
+      ['Bronze', []], ['Gold', [{ kind: 'availableUnits', balanceDefinitionId: p.points, minimum: 500 }]],
+    ]);
+    const member = await p.member();
+    await p.move(member.id, 'credit', 600);
+    await p.move(member.id, 'debit', 450);
+    expect(await p.tiers(member.id)).toMatchObject([{ tierName: 'Gold', nextRecalculationAt: '2027-03-01T09:00:00.000Z' }]);
+    await p.ok('POST', `/v1/members/${member.id}/deactivate`);
+    await p.events();
+
+    // A year passes: no monthly anniversary, reminder, LevelWillExpire, downgrade nor refused reset.
+    await p.advance({ to: '2027-03-02T00:00:00.000Z' });
+    expect((await p.events()).map(nameOf)).toEqual([]);
+    expect(await p.tiers(member.id)).toMatchObject([{ tierName: 'Gold', attributedAt: '2026-03-01T09:00:00.000Z',
+      nextRecalculationAt: '2028-03-01T09:00:00.000Z' }]);
+    expect((await p.ok('GET', `/v1/members/${member.id}/balances`)).data[0]).toMatchObject({ available: 150 });
+
+    // Active again: the calendar goes on from its next moment (the 13th month of Gold, 10:00 Paris time).
+    await p.ok('POST', `/v1/members/${member.id}/reactivate`);
+    await p.advance({ to: '2027-04-02T00:00:00.000Z' });
+    expect((await p.events()).map((e) => `${nameOf(e)}@${e.event_date ?? e.timestamp}`)).toEqual([
+      'CustomerUpdated@2027-03-02T00:00:00.000Z', 'tier_association_month_anniversary@2027-04-01T08:00:00.000Z',
+    ]);
+  });
+});
+
 describe('re-enrolment', () => {
   it('starts again from the entry tier', async () => {
     const p = await tierProgram(h);

@@ -10,7 +10,7 @@ import type { RecalculationRow } from '../../storage/tiers/recalculations.ts';
 import type { ServiceContext } from '../context.ts';
 import { programScope, type ProgramScope } from '../emit-context.ts';
 import { momentsOf, saveMemberTier, tierJobs } from './change.ts';
-import { recalculateGroup, tierHolder } from './recalculate.ts';
+import { recalculateGroup, tierHolder, tiersLive } from './recalculate.ts';
 import { groupsWithTiers, type GroupWithTiers } from './tier-catalog.ts';
 
 /** Members recalculated per batch transaction. */
@@ -63,7 +63,7 @@ export async function getRecalculation(ctx: ServiceContext, programId: string, i
 async function recalculateMember(tx: Queryable, scope: ProgramScope, groups: GroupWithTiers[], memberId: string): Promise<boolean> {
   const member = (await findMember(tx, scope.program.id, memberId))!;
   const holder = await tierHolder(tx, scope.program.id, member);
-  if (!holder || member.status !== 'active') return false;
+  if (!holder || !tiersLive(member)) return false;
   const rows = await memberTiers(tx, scope.program.id, memberId, true);
   let changed = false;
   for (const entry of groups) {

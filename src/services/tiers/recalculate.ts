@@ -52,6 +52,13 @@ export async function recalculateGroup(
   return true;
 }
 
+/**
+ * Whether a member's tiers move and their calendar speaks: only an active member's. A member
+ * deactivated (or not yet activated, or anonymised) keeps their tiers as they are — the ledger
+ * refuses their units too — until they are active again.
+ */
+export const tiersLive = (member: Pick<MemberRow, 'status'>) => member.status === 'active';
+
 /** The owner of an active subscription: the member who holds tiers (added household members share balances, not tiers). */
 export async function tierHolder(tx: Queryable, programId: string, member: MemberRow): Promise<TierHolder | undefined> {
   const subscription = await findMemberSubscription(tx, programId, member.id);
@@ -70,7 +77,7 @@ export async function recalculateMemberTier(
   const groups = await realtimeGroups(tx, scope.program.id);
   if (groups.length === 0 || isResettingUnits(tx)) return;
   const member = await findMember(tx, scope.program.id, memberId);
-  if (!member || member.status !== 'active') return;
+  if (!member || !tiersLive(member)) return;
   const holder = await tierHolder(tx, scope.program.id, member);
   if (!holder) return;
   const current = await memberTiers(tx, scope.program.id, memberId, true);

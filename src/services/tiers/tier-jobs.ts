@@ -9,7 +9,7 @@ import { dueMemberTiers, upsertMemberTier, type DueKind } from '../../storage/ti
 import type { ServiceContext } from '../context.ts';
 import { programScope, type ProgramScope } from '../emit-context.ts';
 import { momentsOf, saveMemberTier, tierJobs, type TierHolder } from './change.ts';
-import { recalculateGroup, tierHolder } from './recalculate.ts';
+import { recalculateGroup, tierHolder, tiersLive } from './recalculate.ts';
 import { groupRef, groupsWithTiers, tierRef, type GroupWithTiers } from './tier-catalog.ts';
 
 /** Member tiers handled per kind of moment in one sweep transaction; a sweep with more due comes straight back. */
@@ -86,6 +86,14 @@ const handlers: Array<[DueKind, (due: Due) => Promise<void>]> = [
 const retired = (row: MemberTier, scope: ProgramScope) =>
   changed(row, { reviewAt: null, reviewReminderAt: null, tierReminderAt: null, monthAnniversaryAt: null }, scope);
 
+/**
+ * A member who is not active keeps their tier, and its calendar runs on without them: the moments
+ * due now pass silently (no event, no move, no reset) and the next ones are scheduled, so that
+ * after a reactivation the calendar goes on from the next moment due — nothing skipped is caught up.
+ */
+const paused = (row: MemberTier, holder: TierHolder, entry: GroupWithTiers, scope: ProgramScope) =>
+  changed(row, momentsOf(scope, entry.group, row, holder.subscription.createdAt), scope);
+
 /** Every member tier moment of the program due by now, kind by kind, in batches. */
 export function tierMomentsHandler(ctx: ServiceContext): JobHandler {
   return async (tx, job) => {
@@ -100,6 +108,7 @@ export function tierMomentsHandler(ctx: ServiceContext): JobHandler {
         const member = (await findMember(tx, job.programId, row.memberId))!;
         const holder = await tierHolder(tx, job.programId, member);
         if (!holder) await upsertMemberTier(tx, retired(row, scope));
+        else if (!tiersLive(member)) await saveMemberTier(tx, scope, paused(row, holder, entry, scope));
         else await handle({ tx, scope, row, holder, entry });
       }
     }
