@@ -64,12 +64,15 @@ async function recalculateMember(tx: Queryable, scope: ProgramScope, groups: Gro
   const member = (await findMember(tx, scope.program.id, memberId))!;
   const holder = await tierHolder(tx, scope.program.id, member);
   if (!holder || !tiersLive(member)) return false;
-  const rows = await memberTiers(tx, scope.program.id, memberId, true);
+  let rows = await memberTiers(tx, scope.program.id, memberId, true);
   let changed = false;
   for (const entry of groups) {
     const row = rows.find((r) => r.groupId === entry.group.id);
-    if (await recalculateGroup(tx, scope, holder, entry, row, { kind: 'program' }, null)) changed = true;
-    else if (row) {
+    if (await recalculateGroup(tx, scope, holder, entry, row, { kind: 'program' }, null)) {
+      changed = true;
+      // The change may have moved the member's other groups too (a reset's follow-up, a campaign's units).
+      rows = await memberTiers(tx, scope.program.id, memberId, true);
+    } else if (row) {
       await saveMemberTier(tx, scope, { ...row, ...momentsOf(scope, entry.group, row, holder.subscription.createdAt), updatedAt: scope.emit.now });
     }
   }

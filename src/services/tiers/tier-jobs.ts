@@ -9,7 +9,7 @@ import { dueMemberTiers, upsertMemberTier, type DueKind } from '../../storage/ti
 import type { ServiceContext } from '../context.ts';
 import { programScope, type ProgramScope } from '../emit-context.ts';
 import { momentsOf, saveMemberTier, tierJobs, type TierHolder } from './change.ts';
-import { recalculateGroup, tierHolder, tiersLive } from './recalculate.ts';
+import { memberTier, recalculateGroup, tierHolder, tiersLive } from './recalculate.ts';
 import { groupRef, groupsWithTiers, tierRef, type GroupWithTiers } from './tier-catalog.ts';
 
 /** Member tiers handled per kind of moment in one sweep transaction; a sweep with more due comes straight back. */
@@ -103,7 +103,13 @@ export function tierMomentsHandler(ctx: ServiceContext): JobHandler {
     for (const [kind, handle] of handlers) {
       const due = await dueMemberTiers(tx, job.programId, kind, scope.now, sweepBatch);
       more ||= due.length === sweepBatch;
-      for (const row of due) {
+      const seen = new Set<string>();
+      for (const read of due) {
+        // An earlier row of the member may have moved this one (a reset's follow-up): read it again, and skip it if no longer due.
+        const row = seen.has(read.memberId) ? await memberTier(tx, job.programId, read.memberId, read.groupId) : read;
+        seen.add(read.memberId);
+        const at = row?.[`${kind}At`];
+        if (!row || !at || at > scope.now) continue;
         const entry = groups.find((g) => g.group.id === row.groupId)!;
         const member = (await findMember(tx, job.programId, row.memberId))!;
         const holder = await tierHolder(tx, job.programId, member);
