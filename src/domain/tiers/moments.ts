@@ -75,3 +75,11 @@ export function memberTierMoments(
     ? nextAnniversaryReminder(row.attributedAt, timezone, days.tierAnniversary, now).at : null;
   return { reviewAt, reviewReminderAt, tierReminderAt, monthAnniversaryAt: nextMonthAnniversary(row.attributedAt, timezone, now).at };
 }
+
+/**
+ * Calendar days from a reminder to the moment it announces, in the program's timezone: what a
+ * reminder reports is the offset it was really scheduled at, even if the setting changed since.
+ */
+export function daysBetween(reminder: Date, moment: Date, timezone: string): number {
+  return Math.round(DateTime.fromJSDate(moment, { zone: timezone }).diff(DateTime.fromJSDate(reminder, { zone: timezone }), 'days').days);
+}

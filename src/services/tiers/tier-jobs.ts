@@ -1,4 +1,5 @@
 import { anniversaryReminderAt, monthAnniversary, nextAnniversaryReminder, nextMonthAnniversary } from '../../domain/members/anniversaries.ts';
+import { daysBetween } from '../../domain/tiers/moments.ts';
 import type { MemberTier } from '../../domain/tiers/tier-group.ts';
 import { emitEvent } from '../../outbox/emit.ts';
 import { scheduleJob } from '../../scheduler/schedule.ts';
@@ -36,31 +37,39 @@ async function monthAnniversaryDue({ tx, scope, row, holder, entry }: Due) {
   await saveMemberTier(tx, scope, changed(row, { monthAnniversaryAt: monthAnniversary(row.attributedAt, scope.program.timezone, months + 1) }, scope));
 }
 
-/** tier_anniversary_reminder N days before the tier's yearly anniversary; then next year's. */
+/**
+ * tier_anniversary_reminder N days before the tier's yearly anniversary; then next year's, N from
+ * the settings now. The reminder reports the offset it was scheduled at (the settings may have changed since).
+ */
 async function tierReminderDue({ tx, scope, row, holder, entry }: Due) {
   const tier = entry.tiers.find((t) => t.id === row.tierId)!;
   const days = entry.group.anniversaryReminderDaysBefore ?? scope.program.settings.expiringNotifications.tiersDaysBefore;
   const { timezone } = scope.program;
-  const due = nextAnniversaryReminder(row.attributedAt, timezone, days, new Date(row.tierReminderAt!.getTime() - 1));
+  // The anniversary it announces: the first after it (a reminder is at most 365 days before).
+  const anniversary = nextAnniversaryReminder(row.attributedAt, timezone, 0, row.tierReminderAt!);
   await emitEvent(tx, scope.emit, 'tier_anniversary_reminder', holder.snapshot, {
     attributed_at: row.attributedAt.toISOString(),
     loyalty_program: scope.emit.program,
     membership: { card_id: holder.member.cardId, created_at: holder.subscription.createdAt.toISOString() },
-    reminder: { unit: 'day', value: days },
+    reminder: { unit: 'day', value: daysBetween(row.tierReminderAt!, anniversary.at, timezone) },
     tier: tierRef(tier),
     tier_group: groupRef(entry.group),
   });
-  const next = days > 0 ? anniversaryReminderAt(row.attributedAt, timezone, due.years + 1, days) : null;
+  const next = days > 0 ? anniversaryReminderAt(row.attributedAt, timezone, anniversary.years + 1, days) : null;
   await saveMemberTier(tx, scope, changed(row, { tierReminderAt: next }, scope));
 }
 
-/** LevelWillExpire N days before a recalculation that may take the member's tier down (above the default, not manual). */
+/**
+ * LevelWillExpire N days before a recalculation that may take the member's tier down (above the
+ * default, not manual). N is the offset it was scheduled at: a change of the setting applies to
+ * the reminders scheduled from then on (each recalculation, or a program recalculation, reschedules).
+ */
 async function reviewReminderDue({ tx, scope, row, holder, entry }: Due) {
   const tier = entry.tiers.find((t) => t.id === row.tierId)!;
   if (!row.manual && !tier.isDefault && row.reviewAt) {
     await emitEvent(tx, scope.emit, 'LevelWillExpire', holder.snapshot, {
       tierSetId: entry.group.id, tierSetName: entry.group.name, levelId: tier.id, levelName: tier.name,
-      recalculatesAt: row.reviewAt.toISOString(), daysBefore: scope.program.settings.expiringNotifications.tiersDaysBefore,
+      recalculatesAt: row.reviewAt.toISOString(), daysBefore: daysBetween(row.reviewReminderAt!, row.reviewAt, scope.program.timezone),
     });
   }
   await upsertMemberTier(tx, changed(row, { reviewReminderAt: null }, scope));
