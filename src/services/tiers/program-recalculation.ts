@@ -94,7 +94,11 @@ export function recalculateProgramHandler(ctx: ServiceContext): JobHandler {
     run.processed += members.length;
     run.afterMemberId = members.at(-1) ?? run.afterMemberId;
     run.updatedAt = scope.now;
-    if (members.length < batchSize) {
+    // Members enrol and leave during a run: the total is what is done plus what is still ahead of
+    // the cursor now, so `processed` never passes it and equals it once completed.
+    const ahead = members.length < batchSize ? 0 : await store.countEnrolledMembers(tx, job.programId, run.afterMemberId);
+    run.total = run.processed + ahead;
+    if (ahead === 0) {
       run.status = 'completed';
       run.completedAt = scope.now;
     } else {
