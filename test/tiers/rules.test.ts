@@ -81,4 +81,13 @@ describe('strategy moments (program time)', () => {
     expect(later.tierReminderAt).toBeNull();
     expect(memberTierMoments(group, { ...row, manual: true }, refs.joinedAt, now, zone, { levelWillExpire: 7, tierAnniversary: 3 }).reviewAt).toBeNull();
   });
+
+  it('sends no LevelWillExpire before a yearly upgrade when downgrades are real time (they have already acted)', () => {
+    const group = applyGroupInput(null, { name: 'Medal', upgradeStrategy: { kind: 'fixed_date', month: 1, day: 1 },
+      downgradeStrategy: { kind: 'realtime' } }, { id: 'g', programId: 'p' }, new Date());
+    const row = { manual: false, attributedAt: new Date('2026-05-10T10:00:00Z') };
+    const moments = memberTierMoments(group, row, refs.joinedAt, new Date('2026-06-01T00:00:00Z'), zone, { levelWillExpire: 7, tierAnniversary: 0 });
+    expect(moments.reviewAt).toEqual(new Date('2026-12-31T23:00:00.000Z'));
+    expect(moments.reviewReminderAt).toBeNull();
+  });
 });

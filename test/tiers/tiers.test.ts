@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentTiers } from '../../src/services/tiers/recalculate.ts';
+import { gatherStanding } from '../../src/services/tiers/standing.ts';
+import { findMemberSubscription } from '../../src/storage/subscriptions.ts';
 import { startHarness, type Harness } from '../support/harness.ts';
 import { levelChanges, nameOf, tierProgram, type TierProgram } from './support.ts';
 import { closeReceivers } from '../ledger/support.ts';
@@ -168,6 +170,50 @@ describe('real-time tiers', () => {
   });
 });
 
+describe('a downgrade that resets units', () => {
+  /** Perks follows the Bonus balance in real time; Status resets Bonus when it goes down. */
+  async function twoGroups(p: TierProgram, statusDowngrade: Record<string, unknown>) {
+    const bonus = await p.ok('POST', '/v1/balance-definitions', { name: 'Bonus', unit: 'points' }, 201);
+    const perks = await p.group({ name: 'Perks', downgradeStrategy: { kind: 'realtime' } }, [
+      ['None', []], ['Club', [{ kind: 'availableUnits', balanceDefinitionId: bonus.id, minimum: 100 }]],
+    ]);
+    // A group made later has a greater id: a balance change recalculates Perks first, before Status resets Bonus.
+    await p.advance({ by: 'PT1S' });
+    const status = await p.group({ name: 'Status', downgradeStrategy: statusDowngrade, downgradeResets: [{ balanceDefinitionId: bonus.id, mode: 'deductAll' }] }, [
+      ['Basic', []], ['Gold', availableAtLeast(p, 500)],
+    ]);
+    expect(perks.id < status.id).toBe(true);
+    const member = await p.member();
+    await p.ok('POST', '/v1/ledger/transactions', { memberId: member.id, kind: 'credit', amount: 200, balanceDefinitionId: bonus.id, autoComplete: true }, 201);
+    await p.move(member.id, 'credit', 600);
+    expect(levelChanges(await p.events())).toEqual([
+      { to: 'None', from: null, direction: 'up', manual: false }, { to: 'Basic', from: null, direction: 'up', manual: false },
+      { to: 'Club', from: 'None', direction: 'up', manual: false }, { to: 'Gold', from: 'Basic', direction: 'up', manual: false },
+    ]);
+    return member;
+  }
+  const changesByGroup = (events: any[]) => events.filter((e) => nameOf(e) === 'tier_association_updated')
+    .map((e) => `${e.tier_group.name}: ${e.from_tier.name} > ${e.to_tier.name} (${e.source_event_id})`);
+
+  it('in real time: the other real-time groups are recalculated on the balance it reset', async () => {
+    const p = await tierProgram(h);
+    const member = await twoGroups(p, { kind: 'realtime' });
+    const spend = await p.move(member.id, 'debit', 200);
+    expect(changesByGroup(await p.events())).toEqual([`Status: Gold > Basic (${spend.id})`, `Perks: Club > None (${spend.id})`]);
+    expect((await p.tiers(member.id)).map((t) => t.tierName).sort()).toEqual(['Basic', 'None']);
+  });
+
+  it('at a scheduled moment: the real-time groups follow the reset too', async () => {
+    const p = await tierProgram(h);
+    const member = await twoGroups(p, { kind: 'tier_anniversary' });
+    await p.move(member.id, 'debit', 200);
+    await p.events();
+    await p.advance({ to: '2027-03-02T00:00:00.000Z' });
+    expect(changesByGroup(await p.events())).toEqual(['Status: Gold > Basic (null)', 'Perks: Club > None (null)']);
+    expect((await p.tiers(member.id)).map((t) => t.tierName).sort()).toEqual(['Basic', 'None']);
+  });
+});
+
 describe('tiers wired to purchases and rewards', () => {
   it('a totalSpend condition moves the member as soon as a purchase reaches it, caused by its assignment', async () => {
     const p = await tierProgram(h);
@@ -272,6 +318,33 @@ describe('earned units since a date', () => {
     // 700 earned in all, 300 since the date; spending does not take earned units back.
     await p.move(member.id, 'debit', 650);
     expect(levelChanges(await p.events())).toEqual([]);
+    await p.move(member.id, 'credit', 200);
+    expect(levelChanges(await p.events())).toEqual([{ to: 'Star', from: 'Member', direction: 'up', manual: false }]);
+  });
+  it('leave out a reversed credit and a reversed spend, as the total does, and equal the total from a date before everything', async () => {
+    const p = await tierProgram(h);
+    const since = '2026-03-01T00:00:00.000Z'; // before the member enrols
+    const sinceDate = { kind: 'earnedUnits' as const, balanceDefinitionId: p.points, minimum: 500, since };
+    await p.group({ name: 'Season', downgradeStrategy: { kind: 'realtime' } }, [['Member', []], ['Star', [sinceDate]]]);
+    const member = await p.member();
+    await p.events();
+    const credit = await p.move(member.id, 'credit', 500);
+    expect(levelChanges(await p.events())).toEqual([{ to: 'Star', from: 'Member', direction: 'up', manual: false }]);
+    // The credit taken back: nothing earned since the date any more, and the member goes down.
+    await p.ok('POST', `/v1/ledger/transactions/${credit.id}/reverse`, {}, 201);
+    expect(levelChanges(await p.events())).toEqual([{ to: 'Member', from: 'Star', direction: 'down', manual: false }]);
+    // A spend refunded (a credit with reason cancel) gives units back but earns nothing: 300 earned, not 500.
+    await p.move(member.id, 'credit', 300);
+    const spend = await p.move(member.id, 'debit', 200);
+    await p.ok('POST', `/v1/ledger/transactions/${spend.id}/reverse`, {}, 201);
+    expect(levelChanges(await p.events())).toEqual([]);
+    const [balance] = (await p.ok('GET', `/v1/members/${member.id}/balances`)).data;
+    expect(balance).toMatchObject({ available: 300, earned: 300 });
+    const standing = await h.db.transaction(async (tx) => {
+      const subscription = (await findMemberSubscription(tx, p.id, member.id))!;
+      return gatherStanding(tx, subscription, [sinceDate, { ...sinceDate, since: null }], subscription.createdAt, 'Europe/Paris');
+    });
+    expect([...standing.values()]).toEqual([300, 300]);
     await p.move(member.id, 'credit', 200);
     expect(levelChanges(await p.events())).toEqual([{ to: 'Star', from: 'Member', direction: 'up', manual: false }]);
   });

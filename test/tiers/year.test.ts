@@ -122,3 +122,59 @@ describe('yearly strategies of both kinds', () => {
     expect(await moves()).toEqual(['LevelWillExpire:Silver:@2027-05-24T22:00:00.000Z', 'CustomerLevelChanged:Bronze:down@2027-05-31T22:00:00.000Z']);
   });
 });
+
+describe('real-time downgrades', () => {
+  it('send no LevelWillExpire before a yearly upgrade moment: nothing can expire then', async () => {
+    const p = await tierProgram(h);
+    await p.group({ name: 'Status', upgradeStrategy: { kind: 'membership_anniversary' }, downgradeStrategy: { kind: 'realtime' } }, [
+      ['Bronze', []], ['Silver', [{ kind: 'availableUnits', balanceDefinitionId: p.points, minimum: 100 }]],
+    ]);
+    const member = await p.member();
+    await p.move(member.id, 'credit', 200);
+    // A program recalculation moves the member up now; the next moment is the enrolment anniversary.
+    await p.ok('POST', '/v1/tier-recalculations', undefined, 202);
+    await p.advance({ by: 'PT1S' });
+    expect(await p.tiers(member.id)).toMatchObject([{ tierName: 'Silver', nextRecalculationAt: '2027-03-01T09:00:00.000Z' }]);
+    await p.events();
+    await p.advance({ to: '2027-03-02T00:00:00.000Z' });
+    const names = (await p.events()).map(nameOf);
+    expect(names).toContain('tier_anniversary_reminder');
+    expect(names).not.toContain('LevelWillExpire');
+    expect(await p.tiers(member.id)).toMatchObject([{ tierName: 'Silver', nextRecalculationAt: '2028-03-01T09:00:00.000Z' }]);
+  });
+});
+
+describe("the program's tiersDaysBefore", () => {
+  it('times LevelWillExpire and the tier anniversary reminder, each reporting the offset it was scheduled at when the setting changes', async () => {
+    const p = await tierProgram(h, { settings: { expiringNotifications: { tiersDaysBefore: 10 } } });
+    // No anniversaryReminderDaysBefore: the tier anniversary reminder follows the program setting too.
+    await p.group({ name: 'Medal', upgradeStrategy: { kind: 'realtime' }, downgradeStrategy: { kind: 'tier_anniversary' } }, [
+      ['Bronze', []],
+      ['Silver', [{ kind: 'availableUnits', balanceDefinitionId: p.points, minimum: 100 }]],
+      ['Gold', [{ kind: 'availableUnits', balanceDefinitionId: p.points, minimum: 500 }]],
+    ]);
+    const member = await p.member();
+    await p.move(member.id, 'credit', 600);
+    await p.move(member.id, 'debit', 450);
+    const reminders = async () => (await p.events()).filter((e) => /^(LevelWillExpire|tier_anniversary_reminder|CustomerLevelChanged)$/.test(nameOf(e)))
+      .map((e) => nameOf(e) === 'CustomerLevelChanged' ? `${line(e)} ${e.data.levelName}`
+        : nameOf(e) === 'LevelWillExpire' ? `${line(e)} ${e.data.daysBefore} days before ${e.data.recalculatesAt}`
+          : `${line(e)} ${e.reminder.value} ${e.reminder.unit}`);
+    expect(await reminders()).toEqual(['CustomerLevelChanged@2026-03-01T09:00:00.000Z Bronze', 'CustomerLevelChanged@2026-03-01T09:00:00.000Z Gold']);
+
+    // Changed once Gold's reminders are on the schedule: those keep their time and say so truthfully.
+    await p.ok('PATCH', `/v1/programs/${p.id}`, { settings: { expiringNotifications: { tiersDaysBefore: 3 } } });
+    await p.advance({ to: '2027-03-02T00:00:00.000Z' });
+    expect(await reminders()).toEqual([
+      'tier_anniversary_reminder@2027-02-19T09:00:00.000Z 10 day',
+      'LevelWillExpire@2027-02-19T09:00:00.000Z 10 days before 2027-03-01T09:00:00.000Z',
+      'CustomerLevelChanged@2027-03-01T09:00:00.000Z Silver',
+    ]);
+    // Silver's year is scheduled under the new setting.
+    await p.advance({ to: '2028-03-02T00:00:00.000Z' });
+    expect(await reminders()).toEqual([
+      'tier_anniversary_reminder@2028-02-27T09:00:00.000Z 3 day',
+      'LevelWillExpire@2028-02-27T09:00:00.000Z 3 days before 2028-03-01T09:00:00.000Z',
+    ]);
+  });
+});

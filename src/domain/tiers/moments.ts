@@ -47,8 +47,8 @@ export interface MemberTierMoments {
 
 /**
  * A member's next moments in a group after `now`: the next scheduled recalculation (none for a
- * manual tier, which recalculations keep), LevelWillExpire N days before it when it may
- * downgrade, the tier anniversary's reminder and the next monthly anniversary of the tier.
+ * manual tier, which recalculations keep), LevelWillExpire N days before it when a yearly
+ * downgrade falls then, the tier anniversary's reminder and the next monthly anniversary of the tier.
  */
 export function memberTierMoments(
   group: TierGroup,
@@ -64,11 +64,22 @@ export function memberTierMoments(
     nextStrategyMoment(group.downgradeStrategy, refs, now, timezone),
   );
   let reviewReminderAt: Date | null = null;
-  if (reviewAt && days.levelWillExpire > 0 && strategyAllows(group.downgradeStrategy, refs, reviewAt, timezone)) {
+  // Only a yearly downgrade can take the tier down at a scheduled moment: a real-time one has
+  // already acted on every change, so nothing is left to expire then.
+  const yearlyDowngrade = group.downgradeStrategy.kind !== 'realtime';
+  if (reviewAt && days.levelWillExpire > 0 && yearlyDowngrade && strategyAllows(group.downgradeStrategy, refs, reviewAt, timezone)) {
     const at = DateTime.fromJSDate(reviewAt, { zone: timezone }).minus({ days: days.levelWillExpire }).toJSDate();
     if (at > now) reviewReminderAt = at;
   }
   const tierReminderAt = days.tierAnniversary > 0
     ? nextAnniversaryReminder(row.attributedAt, timezone, days.tierAnniversary, now).at : null;
   return { reviewAt, reviewReminderAt, tierReminderAt, monthAnniversaryAt: nextMonthAnniversary(row.attributedAt, timezone, now).at };
+}
+
+/**
+ * Calendar days from a reminder to the moment it announces, in the program's timezone: what a
+ * reminder reports is the offset it was really scheduled at, even if the setting changed since.
+ */
+export function daysBetween(reminder: Date, moment: Date, timezone: string): number {
+  return Math.round(DateTime.fromJSDate(moment, { zone: timezone }).diff(DateTime.fromJSDate(reminder, { zone: timezone }), 'days').days);
 }

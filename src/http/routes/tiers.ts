@@ -20,6 +20,9 @@ export const tierRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = as
   app.post(base, {
     config: { auth: 'program', idempotent: true },
     schema: { tags, summary: 'Create a tier group (e.g. "Medal") with its upgrade and downgrade strategies', body: TierGroupCreate,
+      description: 'Members enrolling once the group has its default tier get that tier at enrolment. Members enrolled before hold no '
+        + 'tier in the group: start a program recalculation (`POST /v1/tier-recalculations`) to give each the tier they earn (in a '
+        + 'real-time group, their next balance or spend change also does, at once).',
       response: { 201: TierGroup, ...problemResponses } },
   }, async (request, reply) => reply.code(201).send(await groups.createGroup(ctx, request.programId, request.body as GroupInput & { name: string })));
 
@@ -47,7 +50,9 @@ export const tierRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = as
     schema: { tags, summary: 'Add a tier to a group', params: GroupParams, body: TierCreate,
       description: 'The first tier of a group is its default (entry) tier and has no conditions. Rewards in `rewardsOnEntry` and balance '
         + 'definitions in conditions must exist (404 naming the field). '
-        + 'Members already enrolled get their tier at their next recalculation or a program recalculation.',
+        + 'Members holding a tier in the group reach the new one at their next recalculation (a real-time change or the group\'s next '
+        + 'moment) or a program recalculation; members enrolled before the group had its default tier hold none in it until a program '
+        + 'recalculation (or, in a real-time group, their next balance or spend change).',
       response: { 201: Tier, ...problemResponses } },
   }, async (request, reply) => reply.code(201).send(await groups.createTier(ctx, request.programId, request.params.groupId,
     request.body as TierInput & { name: string; order: number })));
@@ -82,8 +87,9 @@ export const tierRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = as
     config: { auth: 'program' },
     schema: { tags, summary: "Recalculate every member's tiers after the rules changed",
       description: 'Runs in batches through the scheduler (resumable: a failed batch is retried from where it stopped). Every '
-        + 'member moves to the tier they earn, except down in a group whose downgrade strategy is none; manual tiers are kept. '
-        + 'One run at a time per program (409).',
+        + 'member moves to the tier they earn, except down in a group whose downgrade strategy is none; manual tiers are kept; members '
+        + 'enrolled before a group had its default tier get their tier in it. `total` is counted at the start and again after each '
+        + 'batch (members enrol and leave meanwhile), so `processed` never passes it. One run at a time per program (409).',
       response: { 202: Recalculation, ...problemResponses } },
   }, async (request, reply) => reply.code(202).send(await startRecalculation(ctx, request.programId)));
 

@@ -32,7 +32,7 @@ const DowngradeReset = Type.Object(
 const Condition = Type.Object(
   {
     kind: Literals(['availableUnits', 'earnedUnits', 'totalSpend', 'monthsSinceJoining'],
-      'availableUnits: available units of a balance; earnedUnits: units credited in total, or completed since `since`; '
+      'availableUnits: available units of a balance; earnedUnits: units earned (credits not reversed) in total, or completed since `since`; '
       + 'totalSpend: purchases of the member (sells minus returns, by purchasedAt since `since`) in minor units; monthsSinceJoining: whole months since enrolment'),
     balanceDefinitionId: Type.Optional(Uuid),
     minimum: Type.Integer({ description: 'the least the measure must be (1 or more; monthsSinceJoining 0 to 1200)' }),
@@ -116,8 +116,9 @@ export const TierAssign = Type.Object({ tierId: Uuid }, { additionalProperties: 
 export const Recalculation = Type.Object({
   id: Uuid,
   status: Literals(['running', 'completed']),
-  total: Type.Integer({ description: 'enrolled members when the run started' }),
-  processed: Type.Integer(),
+  total: Type.Integer({ description: 'members processed plus the enrolled members still ahead of the run, counted at its start and '
+    + 'again after each batch (members enrol and leave during a run); equal to processed once completed' }),
+  processed: Type.Integer({ description: 'members processed so far, never more than total' }),
   changed: Type.Integer({ description: 'members whose tier changed in at least one group' }),
   createdAt: DateTime,
   updatedAt: DateTime,

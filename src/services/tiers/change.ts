@@ -53,8 +53,9 @@ export async function saveMemberTier(tx: Queryable, scope: ProgramScope, row: Me
 const resetting = new WeakSet<Queryable>();
 export const isResettingUnits = (tx: Queryable) => resetting.has(tx);
 
-/** A downgrade's resets, through the ledger's own deduction and its events. */
+/** A downgrade's resets, through the ledger's own deduction and its events; whether any units were taken. */
 async function applyDowngradeResets(tx: Queryable, scope: ProgramScope, holder: TierHolder, group: TierGroup, sourceEventId: string | null) {
+  let deducted = false;
   resetting.add(tx);
   try {
     for (const reset of group.downgradeResets) {
@@ -66,10 +67,12 @@ async function applyDowngradeResets(tx: Queryable, scope: ProgramScope, holder: 
       // A refusal (a debit cap, a velocity limit) has fired its balance_transaction_unauthorized; the downgrade stands.
       await createInScope(tx, ls, { memberId: holder.member.id, kind: 'debit', amount: ls.balance.available, reason: 'deduct',
         autoComplete: true, comment: `tier downgrade in ${group.name}`, sourceEventId: sourceEventId ?? undefined });
+      deducted = true;
     }
   } finally {
     resetting.delete(tx);
   }
+  return deducted;
 }
 
 export interface TierChange {
@@ -85,10 +88,12 @@ export interface TierChange {
  * Moves a member to a tier in a group: the new association (its moments rescheduled from now),
  * CustomerLevelChanged and tier_association_updated, on an automatic downgrade the group's unit
  * resets, then the rewards granted on entering upwards (vouchers) and the tier_change campaigns.
+ * Returns whether a reset deducted units (the member's other real-time groups then need a look:
+ * the resets' own debits do not recalculate tiers).
  */
 export async function changeTier(
   tx: Queryable, scope: ProgramScope, holder: TierHolder, group: TierGroup, tiers: Tier[], current: MemberTier | undefined, change: TierChange,
-): Promise<void> {
+): Promise<{ unitsReset: boolean }> {
   const from = current ? tiers.find((t) => t.id === current.tierId) ?? null : null;
   const { to } = change;
   const upgraded = isUpgrade(from, to);
@@ -109,7 +114,7 @@ export async function changeTier(
     to_tier: tierRef(to),
     upgraded,
   });
-  if (!upgraded && !change.byAdmin) await applyDowngradeResets(tx, scope, holder, group, change.sourceEventId);
+  const unitsReset = !upgraded && !change.byAdmin && await applyDowngradeResets(tx, scope, holder, group, change.sourceEventId);
   // What entering the tier grants, caused by the level change. A reward that cannot be issued
   // has fired voucher_attribution_failed with its reason; the tier change stands.
   for (const rewardId of rewardsToGrantOnEntry(from, to)) {
@@ -117,6 +122,7 @@ export async function changeTier(
   }
   await runTierChangeCampaigns(tx, scope, { kind: 'tier_change', memberId: holder.member.id, fromTierId: from?.id ?? null, toTierId: to.id,
     sourceEventId: levelChanged.id });
+  return { unitsReset };
 }
 
 /** The transactions running tier_change campaigns now. */

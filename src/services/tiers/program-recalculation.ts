@@ -10,7 +10,7 @@ import type { RecalculationRow } from '../../storage/tiers/recalculations.ts';
 import type { ServiceContext } from '../context.ts';
 import { programScope, type ProgramScope } from '../emit-context.ts';
 import { momentsOf, saveMemberTier, tierJobs } from './change.ts';
-import { recalculateGroup, tierHolder } from './recalculate.ts';
+import { recalculateGroup, tierHolder, tiersLive } from './recalculate.ts';
 import { groupsWithTiers, type GroupWithTiers } from './tier-catalog.ts';
 
 /** Members recalculated per batch transaction. */
@@ -63,13 +63,16 @@ export async function getRecalculation(ctx: ServiceContext, programId: string, i
 async function recalculateMember(tx: Queryable, scope: ProgramScope, groups: GroupWithTiers[], memberId: string): Promise<boolean> {
   const member = (await findMember(tx, scope.program.id, memberId))!;
   const holder = await tierHolder(tx, scope.program.id, member);
-  if (!holder || member.status !== 'active') return false;
-  const rows = await memberTiers(tx, scope.program.id, memberId, true);
+  if (!holder || !tiersLive(member)) return false;
+  let rows = await memberTiers(tx, scope.program.id, memberId, true);
   let changed = false;
   for (const entry of groups) {
     const row = rows.find((r) => r.groupId === entry.group.id);
-    if (await recalculateGroup(tx, scope, holder, entry, row, { kind: 'program' }, null)) changed = true;
-    else if (row) {
+    if (await recalculateGroup(tx, scope, holder, entry, row, { kind: 'program' }, null)) {
+      changed = true;
+      // The change may have moved the member's other groups too (a reset's follow-up, a campaign's units).
+      rows = await memberTiers(tx, scope.program.id, memberId, true);
+    } else if (row) {
       await saveMemberTier(tx, scope, { ...row, ...momentsOf(scope, entry.group, row, holder.subscription.createdAt), updatedAt: scope.emit.now });
     }
   }
@@ -91,7 +94,11 @@ export function recalculateProgramHandler(ctx: ServiceContext): JobHandler {
     run.processed += members.length;
     run.afterMemberId = members.at(-1) ?? run.afterMemberId;
     run.updatedAt = scope.now;
-    if (members.length < batchSize) {
+    // Members enrol and leave during a run: the total is what is done plus what is still ahead of
+    // the cursor now, so `processed` never passes it and equals it once completed.
+    const ahead = members.length < batchSize ? 0 : await store.countEnrolledMembers(tx, job.programId, run.afterMemberId);
+    run.total = run.processed + ahead;
+    if (ahead === 0) {
       run.status = 'completed';
       run.completedAt = scope.now;
     } else {

@@ -48,9 +48,47 @@ export async function recalculateGroup(
   const strategy = isUpgrade(from, target) ? group.upgradeStrategy : group.downgradeStrategy;
   // A member without a tier in the group (created after they enrolled) gets their earned tier at once.
   if (current && !allows(strategy, occasion, scope.program.timezone)) return false;
-  await changeTier(tx, scope, holder, group, tiers, current, { to: target, manualRow: false, byAdmin: false, sourceEventId });
+  const { unitsReset } = await changeTier(tx, scope, holder, group, tiers, current, { to: target, manualRow: false, byAdmin: false, sourceEventId });
+  if (unitsReset) await recalculateAfterReset(tx, scope, holder, group.id, sourceEventId);
   return true;
 }
+
+/** Per transaction: the groups whose downgrade resets led to the follow-up running now. */
+const resetChain = new WeakMap<Queryable, Set<string>>();
+
+/**
+ * After a downgrade's resets took units (their own debits recalculate nothing, so the group that
+ * reset cannot move again on them), the member's other real-time groups are recalculated once on
+ * the new balances. A group whose resets are in the chain is left out, so each group resets at
+ * most once per chain and it cannot loop.
+ */
+async function recalculateAfterReset(tx: Queryable, scope: ProgramScope, holder: TierHolder, groupId: string, sourceEventId: string | null) {
+  const outermost = !resetChain.has(tx);
+  const chain = resetChain.get(tx) ?? new Set<string>();
+  chain.add(groupId);
+  resetChain.set(tx, chain);
+  try {
+    for (const entry of await realtimeGroups(tx, scope.program.id)) {
+      if (chain.has(entry.group.id)) continue;
+      await recalculateGroup(tx, scope, holder, entry, await memberTier(tx, scope.program.id, holder.member.id, entry.group.id),
+        { kind: 'realtime' }, sourceEventId);
+    }
+  } finally {
+    if (outermost) resetChain.delete(tx);
+  }
+}
+
+/** A member's row in one group, read again (a change may have moved their other groups: a reset's follow-up, a campaign's units). */
+export async function memberTier(tx: Queryable, programId: string, memberId: string, groupId: string) {
+  return (await memberTiers(tx, programId, memberId, true)).find((r) => r.groupId === groupId);
+}
+
+/**
+ * Whether a member's tiers move and their calendar speaks: only an active member's. A member
+ * deactivated (or not yet activated, or anonymised) keeps their tiers as they are — the ledger
+ * refuses their units too — until they are active again.
+ */
+export const tiersLive = (member: Pick<MemberRow, 'status'>) => member.status === 'active';
 
 /** The owner of an active subscription: the member who holds tiers (added household members share balances, not tiers). */
 export async function tierHolder(tx: Queryable, programId: string, member: MemberRow): Promise<TierHolder | undefined> {
@@ -70,12 +108,15 @@ export async function recalculateMemberTier(
   const groups = await realtimeGroups(tx, scope.program.id);
   if (groups.length === 0 || isResettingUnits(tx)) return;
   const member = await findMember(tx, scope.program.id, memberId);
-  if (!member || member.status !== 'active') return;
+  if (!member || !tiersLive(member)) return;
   const holder = await tierHolder(tx, scope.program.id, member);
   if (!holder) return;
-  const current = await memberTiers(tx, scope.program.id, memberId, true);
+  let current = await memberTiers(tx, scope.program.id, memberId, true);
   for (const entry of groups) {
-    await recalculateGroup(tx, scope, holder, entry, current.find((c) => c.groupId === entry.group.id), { kind: 'realtime' }, cause.sourceEventId);
+    const changed = await recalculateGroup(tx, scope, holder, entry, current.find((c) => c.groupId === entry.group.id), { kind: 'realtime' },
+      cause.sourceEventId);
+    // A change may have moved the member's other groups too (a reset's follow-up, a campaign's units).
+    if (changed) current = await memberTiers(tx, scope.program.id, memberId, true);
   }
 }
 

@@ -29,14 +29,17 @@ export async function gatherStanding(
         break;
       }
       case 'earnedUnits': {
-        // Earned in total is the balance's running figure; since a date, the credits completed since.
+        // Earned in total is the balance's running figure; since a date, the same figure counted
+        // from the lots created since then. Each completed credit makes one lot when it completes and
+        // the balance's `earned` is the sum of the lots not cancelled (see storage/ledger/check.ts):
+        // a reversed credit's lot is cancelled, and a reversed debit returns units to old lots
+        // without making one, so neither counts — and a date before everything gives the total.
         const [row] = c.since === null
           ? await tx.query<{ n: number }>(`SELECT earned AS n FROM balances WHERE subscription_id = $1 AND definition_id = $2`,
             [subscription.id, c.balanceDefinitionId])
           : await tx.query<{ n: number }>(
-            `SELECT coalesce(sum(t.amount), 0)::bigint AS n FROM balances b JOIN ledger_transactions t ON t.balance_id = b.id
-             WHERE b.subscription_id = $1 AND b.definition_id = $2 AND t.kind = 'credit' AND t.status = 'completed'
-               AND t.completed_at >= $3`,
+            `SELECT coalesce(sum(l.amount), 0)::bigint AS n FROM balances b JOIN lots l ON l.balance_id = b.id
+             WHERE b.subscription_id = $1 AND b.definition_id = $2 AND l.status <> 'cancelled' AND l.created_at >= $3`,
             [subscription.id, c.balanceDefinitionId, c.since]);
         standing.set(key, row?.n ?? 0);
         break;

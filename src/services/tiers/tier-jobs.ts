@@ -1,4 +1,5 @@
 import { anniversaryReminderAt, monthAnniversary, nextAnniversaryReminder, nextMonthAnniversary } from '../../domain/members/anniversaries.ts';
+import { daysBetween } from '../../domain/tiers/moments.ts';
 import type { MemberTier } from '../../domain/tiers/tier-group.ts';
 import { emitEvent } from '../../outbox/emit.ts';
 import { scheduleJob } from '../../scheduler/schedule.ts';
@@ -9,7 +10,7 @@ import { dueMemberTiers, upsertMemberTier, type DueKind } from '../../storage/ti
 import type { ServiceContext } from '../context.ts';
 import { programScope, type ProgramScope } from '../emit-context.ts';
 import { momentsOf, saveMemberTier, tierJobs, type TierHolder } from './change.ts';
-import { recalculateGroup, tierHolder } from './recalculate.ts';
+import { memberTier, recalculateGroup, tierHolder, tiersLive } from './recalculate.ts';
 import { groupRef, groupsWithTiers, tierRef, type GroupWithTiers } from './tier-catalog.ts';
 
 /** Member tiers handled per kind of moment in one sweep transaction; a sweep with more due comes straight back. */
@@ -36,31 +37,39 @@ async function monthAnniversaryDue({ tx, scope, row, holder, entry }: Due) {
   await saveMemberTier(tx, scope, changed(row, { monthAnniversaryAt: monthAnniversary(row.attributedAt, scope.program.timezone, months + 1) }, scope));
 }
 
-/** tier_anniversary_reminder N days before the tier's yearly anniversary; then next year's. */
+/**
+ * tier_anniversary_reminder N days before the tier's yearly anniversary; then next year's, N from
+ * the settings now. The reminder reports the offset it was scheduled at (the settings may have changed since).
+ */
 async function tierReminderDue({ tx, scope, row, holder, entry }: Due) {
   const tier = entry.tiers.find((t) => t.id === row.tierId)!;
   const days = entry.group.anniversaryReminderDaysBefore ?? scope.program.settings.expiringNotifications.tiersDaysBefore;
   const { timezone } = scope.program;
-  const due = nextAnniversaryReminder(row.attributedAt, timezone, days, new Date(row.tierReminderAt!.getTime() - 1));
+  // The anniversary it announces: the first after it (a reminder is at most 365 days before).
+  const anniversary = nextAnniversaryReminder(row.attributedAt, timezone, 0, row.tierReminderAt!);
   await emitEvent(tx, scope.emit, 'tier_anniversary_reminder', holder.snapshot, {
     attributed_at: row.attributedAt.toISOString(),
     loyalty_program: scope.emit.program,
     membership: { card_id: holder.member.cardId, created_at: holder.subscription.createdAt.toISOString() },
-    reminder: { unit: 'day', value: days },
+    reminder: { unit: 'day', value: daysBetween(row.tierReminderAt!, anniversary.at, timezone) },
     tier: tierRef(tier),
     tier_group: groupRef(entry.group),
   });
-  const next = days > 0 ? anniversaryReminderAt(row.attributedAt, timezone, due.years + 1, days) : null;
+  const next = days > 0 ? anniversaryReminderAt(row.attributedAt, timezone, anniversary.years + 1, days) : null;
   await saveMemberTier(tx, scope, changed(row, { tierReminderAt: next }, scope));
 }
 
-/** LevelWillExpire N days before a recalculation that may take the member's tier down (above the default, not manual). */
+/**
+ * LevelWillExpire N days before a recalculation that may take the member's tier down (above the
+ * default, not manual). N is the offset it was scheduled at: a change of the setting applies to
+ * the reminders scheduled from then on (each recalculation, or a program recalculation, reschedules).
+ */
 async function reviewReminderDue({ tx, scope, row, holder, entry }: Due) {
   const tier = entry.tiers.find((t) => t.id === row.tierId)!;
   if (!row.manual && !tier.isDefault && row.reviewAt) {
     await emitEvent(tx, scope.emit, 'LevelWillExpire', holder.snapshot, {
       tierSetId: entry.group.id, tierSetName: entry.group.name, levelId: tier.id, levelName: tier.name,
-      recalculatesAt: row.reviewAt.toISOString(), daysBefore: scope.program.settings.expiringNotifications.tiersDaysBefore,
+      recalculatesAt: row.reviewAt.toISOString(), daysBefore: daysBetween(row.reviewReminderAt!, row.reviewAt, scope.program.timezone),
     });
   }
   await upsertMemberTier(tx, changed(row, { reviewReminderAt: null }, scope));
@@ -86,6 +95,14 @@ const handlers: Array<[DueKind, (due: Due) => Promise<void>]> = [
 const retired = (row: MemberTier, scope: ProgramScope) =>
   changed(row, { reviewAt: null, reviewReminderAt: null, tierReminderAt: null, monthAnniversaryAt: null }, scope);
 
+/**
+ * A member who is not active keeps their tier, and its calendar runs on without them: the moments
+ * due now pass silently (no event, no move, no reset) and the next ones are scheduled, so that
+ * after a reactivation the calendar goes on from the next moment due — nothing skipped is caught up.
+ */
+const paused = (row: MemberTier, holder: TierHolder, entry: GroupWithTiers, scope: ProgramScope) =>
+  changed(row, momentsOf(scope, entry.group, row, holder.subscription.createdAt), scope);
+
 /** Every member tier moment of the program due by now, kind by kind, in batches. */
 export function tierMomentsHandler(ctx: ServiceContext): JobHandler {
   return async (tx, job) => {
@@ -95,11 +112,18 @@ export function tierMomentsHandler(ctx: ServiceContext): JobHandler {
     for (const [kind, handle] of handlers) {
       const due = await dueMemberTiers(tx, job.programId, kind, scope.now, sweepBatch);
       more ||= due.length === sweepBatch;
-      for (const row of due) {
+      const seen = new Set<string>();
+      for (const read of due) {
+        // An earlier row of the member may have moved this one (a reset's follow-up): read it again, and skip it if no longer due.
+        const row = seen.has(read.memberId) ? await memberTier(tx, job.programId, read.memberId, read.groupId) : read;
+        seen.add(read.memberId);
+        const at = row?.[`${kind}At`];
+        if (!row || !at || at > scope.now) continue;
         const entry = groups.find((g) => g.group.id === row.groupId)!;
         const member = (await findMember(tx, job.programId, row.memberId))!;
         const holder = await tierHolder(tx, job.programId, member);
         if (!holder) await upsertMemberTier(tx, retired(row, scope));
+        else if (!tiersLive(member)) await saveMemberTier(tx, scope, paused(row, holder, entry, scope));
         else await handle({ tx, scope, row, holder, entry });
       }
     }

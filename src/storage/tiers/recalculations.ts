@@ -26,9 +26,10 @@ export async function insertRecalculation(tx: Queryable, r: RecalculationRow): P
 
 export async function saveRecalculation(tx: Queryable, r: RecalculationRow): Promise<void> {
   await tx.query(
-    `UPDATE tier_recalculations SET status = $3, after_member_id = $4, processed = $5, changed = $6, updated_at = $7, completed_at = $8
+    `UPDATE tier_recalculations SET status = $3, after_member_id = $4, total = $5, processed = $6, changed = $7, updated_at = $8,
+       completed_at = $9
      WHERE program_id = $1 AND id = $2`,
-    [r.programId, r.id, r.status, r.afterMemberId, r.processed, r.changed, r.updatedAt, r.completedAt],
+    [r.programId, r.id, r.status, r.afterMemberId, r.total, r.processed, r.changed, r.updatedAt, r.completedAt],
   );
 }
 
@@ -49,8 +50,10 @@ export async function enrolledMembersAfter(tx: Queryable, programId: string, aft
   return rows.map((r) => r.memberId);
 }
 
-export async function countEnrolledMembers(tx: Queryable, programId: string): Promise<number> {
+/** How many owners of active subscriptions there are, after a member id (all of them with null). */
+export async function countEnrolledMembers(tx: Queryable, programId: string, after: string | null = null): Promise<number> {
   const [row] = await tx.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM subscriptions s WHERE s.program_id = $1 AND s.status = 'active'`, [programId]);
+    `SELECT count(*)::int AS n FROM subscriptions s WHERE s.program_id = $1 AND s.status = 'active' AND ($2::uuid IS NULL OR s.member_id > $2)`,
+    [programId, after]);
   return row.n;
 }
