@@ -164,6 +164,33 @@ describe('effects', () => {
     expect(ofType(events, 'balance_value_updated')[0].source_event_id).toBeNull();
     expect((await p.call('POST', '/v1/members/01900000-0000-7000-8000-000000000000/custom-events', { type: 'x' })).statusCode).toBe(404);
   });
+
+  it('refuses a custom event body nested deeper than 32 levels (422 naming the field), before anything is written', async () => {
+    const p = await purchaseProgram(h);
+    const ada = await p.register({ email: 'ada-deep@example.com' });
+    // No campaign listens: the body is refused all the same, whatever a campaign would read.
+    const send = (body: string, headers: Record<string, string> = {}) => h.app.inject({ method: 'POST', url: `/v1/members/${ada.id}/custom-events`,
+      headers: { authorization: `Bearer ${p.program.key}`, 'content-type': 'application/json', ...headers }, payload: `{"type":"deep","body":${body}}` });
+    const nested = (levels: number) => '{"a":'.repeat(levels - 1) + '[1]' + '}'.repeat(levels - 1);
+    await p.events();
+    const before = await ledgerSnapshot(h.db);
+    const deep = await send(nested(5000));
+    expect(deep.statusCode, deep.body).toBe(422);
+    expect(deep.json().errors).toEqual([{ field: `/body${'/a'.repeat(32)}`, message: 'nests deeper than 32 levels (objects and lists)' }]);
+    const keyed = await send(nested(5000), { 'idempotency-key': 'deep-1' });
+    expect(keyed.statusCode, keyed.body).toBe(422);
+    const justOver = await send(nested(33));
+    expect(justOver.statusCode).toBe(422);
+    expect(justOver.json().errors[0].field).toBe(`/body${'/a'.repeat(32)}`);
+    expect(await ledgerSnapshot(h.db)).toEqual(before);
+    expect(await p.events()).toEqual([]);
+
+    await p.campaign({ name: 'deep', trigger: { kind: 'custom_event', eventType: 'deep' }, condition: `event.body${'.a'.repeat(31)}[0] == 1`,
+      effects: [{ type: 'award_units', units: 3 }] });
+    const atLimit = await send(nested(32));
+    expect(atLimit.statusCode, atLimit.body).toBe(200);
+    expect(atLimit.json().campaigns[0].effects[0]).toMatchObject({ status: 'applied', amount: 3 });
+  });
 });
 
 describe('registration trigger', () => {

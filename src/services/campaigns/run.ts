@@ -61,14 +61,15 @@ export async function planCampaigns(tx: Queryable, scope: ProgramScope, trigger:
   // Sales earn; a return takes back what its sale earned instead.
   if (trigger.kind === 'purchase' && trigger.purchase.documentType !== 'sell') return plan;
   const tiers = await currentTiers(tx, scope.program.id, member.id);
-  const seen = facts(trigger, member, tiers, scope.now);
+  // Built on the first condition only: most triggers meet no campaign with one.
+  let seen: Record<string, Value> | undefined;
   for (const listed of await campaignsToRun(tx, scope.program.id, trigger.kind, scope.now)) {
     const hasLimits = listed.limits.perMember !== undefined || listed.limits.total !== undefined;
     // Runs of one limited campaign serialise here, so two triggers at once cannot both take its last use.
     const campaign = hasLimits && options.lock ? (await findCampaign(tx, scope.program.id, listed.id, true))! : listed;
     if (campaign.trigger.kind === 'custom_event' && trigger.kind === 'custom_event' && campaign.trigger.eventType !== trigger.eventType) continue;
     if (!targets(campaign, member, tiers)) continue;
-    if (campaign.condition !== null && !holds(parseExpression(campaign.condition, conditionRoots), seen)) continue;
+    if (campaign.condition !== null && !holds(parseExpression(campaign.condition, conditionRoots), seen ??= facts(trigger, member, tiers, scope.now))) continue;
     if (!(await withinLimit(tx, scope, campaign, campaign.limits.perMember, member.id))) continue;
     if (!(await withinLimit(tx, scope, campaign, campaign.limits.total, null))) continue;
     const purchase = trigger.kind === 'purchase' ? trigger.purchase : null;
