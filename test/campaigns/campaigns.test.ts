@@ -131,6 +131,37 @@ describe('effects', () => {
     expect((await p.call('GET', `/v1/members/${ada.id}/vouchers`)).json().data).toHaveLength(1);
   });
 
+  it('an award too large for a balance is recorded as failed with its reason; the sale, the other effects and an import go on', async () => {
+    const p = await purchaseProgram(h);
+    const ada = await p.register({ email: 'ada-huge@example.com' });
+    await p.campaign({ name: 'a million per cent', position: 1, effects: [{ type: 'award_units', units: 1_000_000, perSpent: 1 }, { type: 'award_units', units: 5 }] });
+    await p.campaign({ name: 'flag', position: 2, effects: [{ type: 'set_custom_attribute', name: 'bought', value: true }] });
+    await p.events();
+    const reason = 'the award (10000000000000000000 units) exceeds the largest amount a balance can take (9007199254740991)';
+    const body = { documentNumber: 'HUGE-1', purchasedAt: '2026-04-01T09:00:00Z', currency: 'EUR', grossTotal: 10_000_000_000_000, customer: { email: 'ada-huge@example.com' } };
+    const simulated = await p.call('POST', '/v1/campaigns/simulate', body);
+    expect(simulated.statusCode, simulated.body).toBe(200);
+    expect(simulated.json().campaigns[0].effects).toMatchObject([{ amount: null, reason }, { amount: 5, reason: null }]);
+
+    const sale = await p.call('POST', '/v1/purchases', body);
+    expect(sale.statusCode, sale.body).toBe(201);
+    expect(sale.json().campaigns.map((c: any) => c.effects.map((e: any) => [e.type, e.status, e.amount, e.reason]))).toEqual([
+      [['award_units', 'failed', null, reason], ['award_units', 'applied', 5, null]],
+      [['set_custom_attribute', 'applied', null, null]],
+    ]);
+    expect(await p.balance(ada.id)).toMatchObject({ available: 5 });
+    expect(ofType(await p.events(), 'CampaignEffectWasApplied')).toHaveLength(2);
+
+    // In an import the row stands like the API's document, and the rows after it are applied.
+    const rows = [{ ...body, documentNumber: 'HUGE-2' }, { ...body, documentNumber: 'SMALL-3', grossTotal: 2 }].map((r) => JSON.stringify(r)).join('\n');
+    const imported = await h.app.inject({ method: 'POST', url: '/v1/purchases/imports',
+      headers: { authorization: `Bearer ${p.program.key}`, 'content-type': 'application/x-ndjson' }, payload: rows });
+    expect(imported.statusCode, imported.body).toBe(200);
+    expect(imported.json()).toMatchObject({ rows: 2, applied: 2, errors: [] });
+    expect(await p.balance(ada.id)).toMatchObject({ available: 5 + 5 + 2_000_000 + 5 });
+    expect(await p.check()).toEqual({ consistent: true, differences: [] });
+  });
+
   it('targets members by custom attribute, runs in position order, and stops further campaigns', async () => {
     const p = await purchaseProgram(h);
     const ada = await p.register({ email: 'ada@example.com', customAttributes: { club: 'gold' } });

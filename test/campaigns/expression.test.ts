@@ -77,12 +77,20 @@ describe('the condition language', () => {
 describe('award arithmetic', () => {
   it('counts units per whole amount spent, multiplied for SKUs and labels, rounded down once', () => {
     const purchase = { grossTotal: 4599, items: [item('TEA', 1599, { labels: ['organic'] }), item('CUP', 3000)] };
-    expect(awardedUnits({ type: 'award_units', units: 50 }, purchase)).toBe(50);
-    expect(awardedUnits({ type: 'award_units', units: 10, perSpent: 100 }, purchase)).toBe(450);
+    expect(awardedUnits({ type: 'award_units', units: 50 }, purchase)).toBe(50n);
+    expect(awardedUnits({ type: 'award_units', units: 10, perSpent: 100 }, purchase)).toBe(450n);
     // TEA counts 3 times (the highest matching factor): 4599 + 2 * 1599 = 7797.
     expect(awardedUnits({ type: 'award_units', units: 10, perSpent: 100,
-      multipliers: [{ sku: 'TEA', factor: 2 }, { label: 'organic', factor: 3 }] }, purchase)).toBe(770);
-    expect(awardedUnits({ type: 'award_units', units: 10, perSpent: 100 }, null)).toBe(0);
+      multipliers: [{ sku: 'TEA', factor: 2 }, { label: 'organic', factor: 3 }] }, purchase)).toBe(770n);
+    expect(awardedUnits({ type: 'award_units', units: 10, perSpent: 100 }, null)).toBe(0n);
+  });
+
+  it('is exact beyond the safe integers, where floats would round', () => {
+    expect(awardedUnits({ type: 'award_units', units: 1_000_000, perSpent: 1 }, { grossTotal: 1e13, items: [] })).toBe(10n ** 19n);
+    const max = Number.MAX_SAFE_INTEGER;
+    const big = { grossTotal: max, items: [item('GOLD', max)] };
+    expect(awardedUnits({ type: 'award_units', units: 1, perSpent: 1, multipliers: [{ sku: 'GOLD', factor: 3 }] }, big)).toBe(3n * BigInt(max));
+    expect(awardedUnits({ type: 'award_units', units: 7, perSpent: 3 }, { grossTotal: max, items: [] })).toBe((BigInt(max) / 3n) * 7n);
   });
 
   it('takes back in proportion of the value returned so far', () => {

@@ -105,6 +105,8 @@ describe('registering and matching documents', () => {
       [{ documentNumber: 'DUP' }, 409, '/documentNumber'],
       [{ grossTotal: -1 }, 400, '/grossTotal'],
       [{ grossTotal: 10.5 }, 400, '/grossTotal'],
+      [{ grossTotal: 2 ** 53 }, 400, '/grossTotal'],
+      [{ items: [{ sku: 'A', grossValue: 2 ** 53 }] }, 400, '/items/0/grossValue'],
       [{ currency: 'eur' }, 400, '/currency'],
       [{ purchasedAt: 'yesterday' }, 400, '/purchasedAt'],
       [{ returnedDocumentNumber: 'DUP' }, 422, '/returnedDocumentNumber'],
