@@ -20,6 +20,8 @@ describe('saving campaigns', () => {
     expect(bad.statusCode).toBe(422);
     expect(bad.json()).toMatchObject({ type: '/problems/invalid-condition', errors: [{ field: '/condition', message: 'at position 32: unexpected end of expression' }] });
     expect((await save({ condition: 'system.exit(1)' })).json().errors[0].message).toBe('at position 0: unknown name "system" (known: transaction, member, event, tierChange, item)');
+    expect((await save({ condition: 'any(transaction.items, any(transaction.items, any(transaction.items, false)))' })).json())
+      .toMatchObject({ status: 422, errors: [{ field: '/condition', message: 'at position 46: list functions (any, all, count, sum) nest at most 2 deep' }] });
 
     const tier = await save({ target: { kind: 'tier', tierIds: ['01900000-0000-7000-8000-000000000000'] } });
     expect(tier.statusCode).toBe(404);

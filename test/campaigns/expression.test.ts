@@ -72,6 +72,25 @@ describe('the condition language', () => {
     expect(error('member.x & 1')[1]).toContain('unexpected character "&"');
     expect(error('('.repeat(60) + '1' + ')'.repeat(60))[1]).toContain('nested too deeply');
   });
+
+  it('refuses list functions nested more than 2 deep, and stops an evaluation past its step budget', () => {
+    expect(() => parseExpression('any(transaction.items, any(transaction.items, any(transaction.items, false)))', conditionRoots))
+      .toThrow('at position 46: list functions (any, all, count, sum) nest at most 2 deep');
+    expect(() => parseExpression('count(transaction.items) + sum(transaction.items, count(item.labels, all(item, true)))', conditionRoots))
+      .toThrow('at position 69: list functions');
+    expect(run('any(transaction.items, any(item.labels, item == "organic"))')).toBe(true);
+
+    // Two nested list functions over n items take about n² steps: 100 items fit in the budget, 1,000 do not.
+    const many = (n: number) => ({ ...scope, transaction: transactionFacts({
+      documentNumber: 'D-2', documentType: 'sell', grossValue: n, currency: 'EUR', place: null, channel: null,
+      purchasedAt: new Date('2026-04-01T09:00:00Z'), customAttributes: {}, items: Array.from({ length: n }, (_, i) => item(`S${i}`, 1)) }) });
+    const everyPair = parseExpression('count(transaction.items, count(transaction.items, item.grossValue == 1) == len(transaction.items)) == len(transaction.items)', conditionRoots);
+    expect(holds(everyPair, many(100))).toBe(true);
+    const started = performance.now();
+    expect(holds(everyPair, many(1000))).toBe(false);
+    expect(holds(parseExpression('any(transaction.items, "S999" in transaction.skus and false) or true', conditionRoots), many(1000))).toBe(false);
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
 });
 
 describe('award arithmetic', () => {
