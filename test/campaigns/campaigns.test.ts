@@ -179,6 +179,19 @@ describe('effects', () => {
     expect(await p.balance(ada.id)).toMatchObject({ available: 110 });
   });
 
+  it('the campaigns of one trigger see the member as before it: an attribute an earlier one sets counts from the next trigger', async () => {
+    const p = await purchaseProgram(h);
+    const ada = await p.register({ email: 'ada-before@example.com' });
+    await p.campaign({ name: 'make vip', position: 1, effects: [{ type: 'set_custom_attribute', name: 'vip', value: true }] });
+    await p.campaign({ name: 'vip target', position: 2, target: { kind: 'custom_attribute', name: 'vip', value: true }, effects: [{ type: 'award_units', units: 1 }] });
+    await p.campaign({ name: 'vip condition', position: 3, condition: 'member.customAttributes.vip == true', effects: [{ type: 'award_units', units: 10 }] });
+    const first = await p.sell(100, { email: 'ada-before@example.com' });
+    expect(first.json().campaigns.map((c: any) => c.campaignName)).toEqual(['make vip']);
+    const second = await p.sell(100, { email: 'ada-before@example.com' });
+    expect(second.json().campaigns.map((c: any) => c.campaignName)).toEqual(['make vip', 'vip target', 'vip condition']);
+    expect(await p.balance(ada.id)).toMatchObject({ available: 11 });
+  });
+
   it('custom events run the campaigns of their type, with the body in conditions', async () => {
     const p = await purchaseProgram(h);
     const ada = await p.register({ email: 'ada@example.com' });

@@ -115,6 +115,7 @@ describe('registering and matching documents', () => {
       [{ documentType: 'return', returnedDocumentNumber: 'DUP', grossTotal: 101 }, 422, '/grossTotal'],
       [{ documentType: 'return', returnedDocumentNumber: 'DUP', currency: 'USD' }, 422, '/currency'],
       [{ items: [{ sku: 'A', grossValue: 1, quantity: 0 }] }, 400, '/items/0/quantity'],
+      [{ items: [{ sku: 'A', grossValue: 60 }, { sku: 'B', grossValue: 41 }] }, 422, '/items'],
       [{ customer: { memberId: '01900000-0000-7000-8000-000000000000' } }, 422, '/customer/memberId'],
       [{ customAttributes: { EMAIL: 'x' } }, 422, '/customAttributes/EMAIL'],
     ];
@@ -163,6 +164,19 @@ describe('returns', () => {
     const more = await p.giveBack(sale.json().documentNumber, 1);
     expect(more.statusCode).toBe(422);
     expect(await p.check()).toEqual({ consistent: true, differences: [] });
+  });
+
+  it("of a member's sale, with customer data that matches no active member, belong to the sale's member", async () => {
+    const p = await purchaseProgram(h);
+    const ada = await p.register({ email: 'ada@example.com' });
+    const bob = await p.register({ email: 'bob@example.com' });
+    expect((await p.call('POST', `/v1/members/${bob.id}/deactivate`)).statusCode).toBe(200);
+    const sale = await p.sell(1000, { email: 'ada@example.com' });
+    for (const customer of [{ email: 'nobody@example.com' }, { memberId: bob.id }, { email: 'bob@example.com' }]) {
+      const back = await p.giveBack(sale.json().documentNumber, 100, { customer });
+      expect(back.statusCode, back.body).toBe(201);
+      expect(back.json(), JSON.stringify(customer)).toMatchObject({ memberId: ada.id, matchedBy: 'customerId' });
+    }
   });
 
   it('leave a negative balance only where the definition allows it; the ledger still adds up', async () => {
