@@ -164,6 +164,21 @@ describe('effects', () => {
     expect(await p.check()).toEqual({ consistent: true, differences: [] });
   });
 
+  it('multiplies the value of items with a label, end to end through a purchase', async () => {
+    const p = await purchaseProgram(h);
+    const ada = await p.register({ email: 'ada-label@example.com' });
+    await p.campaign({ name: 'promo x5', effects: [perEuro(1, { multipliers: [{ label: 'promo', factor: 5 }, { sku: 'JAM', factor: 2 }] })] });
+    await p.events();
+    // 30.00 EUR: 10.00 of promo tea counts 5 times, 5.00 of jam with the label too counts 5 (the highest factor),
+    // 15.00 of bread once: 50 + 25 + 15 = 90 points.
+    const sale = await p.sell(3000, { email: 'ada-label@example.com' }, { items: [
+      { sku: 'TEA', grossValue: 1000, labels: ['organic', 'promo'] }, { sku: 'JAM', grossValue: 500, labels: ['promo'] }, { sku: 'BREAD', grossValue: 1500 }] });
+    expect(sale.statusCode, sale.body).toBe(201);
+    expect(sale.json().campaigns[0].effects[0]).toMatchObject({ type: 'award_units', status: 'applied', amount: 90 });
+    expect(ofType(await p.events(), 'CampaignEffectWasApplied')[0].data).toMatchObject({ amount: 90, transactionId: sale.json().id });
+    expect(await p.balance(ada.id)).toMatchObject({ available: 90 });
+  });
+
   it('targets members by custom attribute, runs in position order, and stops further campaigns', async () => {
     const p = await purchaseProgram(h);
     const ada = await p.register({ email: 'ada@example.com', customAttributes: { club: 'gold' } });
@@ -356,6 +371,35 @@ describe('limits, windows and simulation', () => {
     const last = await p.campaign({ name: 'first come', effects: [{ type: 'award_units', units: 1 }], limits: { total: { count: 1, period: 'ever' } } });
     const racing = await Promise.all(['ada', 'bob', 'cyd'].map((name) => p.sell(100, { email: `${name}@example.com` })));
     expect(racing.flatMap((r) => r.json().campaigns).filter((c: any) => c.campaignId === last.id)).toHaveLength(1);
+  });
+
+  it('week, month and year limits are calendar periods in the program timezone', async () => {
+    const p = await purchaseProgram(h); // Europe/Paris: UTC+2 in summer, UTC+1 in winter
+    const ada = await p.register({ email: 'ada-periods@example.com' });
+    for (const period of ['week', 'month', 'year']) {
+      await p.campaign({ name: period, effects: [{ type: 'award_units', units: 1 }], limits: { perMember: { count: 1, period } } });
+    }
+    const applied = async () => (await p.sell(100, { email: 'ada-periods@example.com' })).json().campaigns.map((c: any) => c.campaignName);
+    expect(await p.now()).toEqual(new Date('2026-04-01T10:00:00Z')); // a Wednesday
+    expect(await applied()).toEqual(['week', 'month', 'year']);
+    expect(await applied()).toEqual([]);
+    // Sunday 23:30 in Paris: the same week.
+    await p.advance({ to: '2026-04-05T21:30:00Z' });
+    expect(await applied()).toEqual([]);
+    // Monday 00:00 in Paris, still Sunday in UTC: a new week.
+    await p.advance({ to: '2026-04-05T22:00:00Z' });
+    expect(await applied()).toEqual(['week']);
+    // 1 May 00:00 in Paris (30 April in UTC): a new month, and a new week.
+    await p.advance({ to: '2026-04-30T21:59:00Z' });
+    expect(await applied()).toEqual(['week']);
+    await p.advance({ to: '2026-04-30T22:00:00Z' });
+    expect(await applied()).toEqual(['month']);
+    // 1 January 00:00 in Paris (UTC+1): a new year and month, the same week (Monday 28 December).
+    await p.advance({ to: '2026-12-31T22:59:00Z' });
+    expect(await applied()).toEqual(['week', 'month']);
+    await p.advance({ to: '2026-12-31T23:00:00Z' });
+    expect(await applied()).toEqual(['month', 'year']);
+    expect((await p.balance(ada.id)).available).toBe(10);
   });
 
   it('simulate shows what a purchase would produce and changes nothing', async () => {
