@@ -20,6 +20,8 @@ describe('saving campaigns', () => {
     expect(bad.statusCode).toBe(422);
     expect(bad.json()).toMatchObject({ type: '/problems/invalid-condition', errors: [{ field: '/condition', message: 'at position 32: unexpected end of expression' }] });
     expect((await save({ condition: 'system.exit(1)' })).json().errors[0].message).toBe('at position 0: unknown name "system" (known: transaction, member, event, tierChange, item)');
+    expect((await save({ condition: 'any(transaction.items, any(transaction.items, any(transaction.items, false)))' })).json())
+      .toMatchObject({ status: 422, errors: [{ field: '/condition', message: 'at position 46: list functions (any, all, count, sum) nest at most 2 deep' }] });
 
     const tier = await save({ target: { kind: 'tier', tierIds: ['01900000-0000-7000-8000-000000000000'] } });
     expect(tier.statusCode).toBe(404);
@@ -131,6 +133,52 @@ describe('effects', () => {
     expect((await p.call('GET', `/v1/members/${ada.id}/vouchers`)).json().data).toHaveLength(1);
   });
 
+  it('an award too large for a balance is recorded as failed with its reason; the sale, the other effects and an import go on', async () => {
+    const p = await purchaseProgram(h);
+    const ada = await p.register({ email: 'ada-huge@example.com' });
+    await p.campaign({ name: 'a million per cent', position: 1, effects: [{ type: 'award_units', units: 1_000_000, perSpent: 1 }, { type: 'award_units', units: 5 }] });
+    await p.campaign({ name: 'flag', position: 2, effects: [{ type: 'set_custom_attribute', name: 'bought', value: true }] });
+    await p.events();
+    const reason = 'the award (10000000000000000000 units) exceeds the largest amount a balance can take (9007199254740991)';
+    const body = { documentNumber: 'HUGE-1', purchasedAt: '2026-04-01T09:00:00Z', currency: 'EUR', grossTotal: 10_000_000_000_000, customer: { email: 'ada-huge@example.com' } };
+    const simulated = await p.call('POST', '/v1/campaigns/simulate', body);
+    expect(simulated.statusCode, simulated.body).toBe(200);
+    expect(simulated.json().campaigns[0].effects).toMatchObject([{ amount: null, reason }, { amount: 5, reason: null }]);
+
+    const sale = await p.call('POST', '/v1/purchases', body);
+    expect(sale.statusCode, sale.body).toBe(201);
+    expect(sale.json().campaigns.map((c: any) => c.effects.map((e: any) => [e.type, e.status, e.amount, e.reason]))).toEqual([
+      [['award_units', 'failed', null, reason], ['award_units', 'applied', 5, null]],
+      [['set_custom_attribute', 'applied', null, null]],
+    ]);
+    expect(await p.balance(ada.id)).toMatchObject({ available: 5 });
+    expect(ofType(await p.events(), 'CampaignEffectWasApplied')).toHaveLength(2);
+
+    // In an import the row stands like the API's document, and the rows after it are applied.
+    const rows = [{ ...body, documentNumber: 'HUGE-2' }, { ...body, documentNumber: 'SMALL-3', grossTotal: 2 }].map((r) => JSON.stringify(r)).join('\n');
+    const imported = await h.app.inject({ method: 'POST', url: '/v1/purchases/imports',
+      headers: { authorization: `Bearer ${p.program.key}`, 'content-type': 'application/x-ndjson' }, payload: rows });
+    expect(imported.statusCode, imported.body).toBe(200);
+    expect(imported.json()).toMatchObject({ rows: 2, applied: 2, errors: [] });
+    expect(await p.balance(ada.id)).toMatchObject({ available: 5 + 5 + 2_000_000 + 5 });
+    expect(await p.check()).toEqual({ consistent: true, differences: [] });
+  });
+
+  it('multiplies the value of items with a label, end to end through a purchase', async () => {
+    const p = await purchaseProgram(h);
+    const ada = await p.register({ email: 'ada-label@example.com' });
+    await p.campaign({ name: 'promo x5', effects: [perEuro(1, { multipliers: [{ label: 'promo', factor: 5 }, { sku: 'JAM', factor: 2 }] })] });
+    await p.events();
+    // 30.00 EUR: 10.00 of promo tea counts 5 times, 5.00 of jam with the label too counts 5 (the highest factor),
+    // 15.00 of bread once: 50 + 25 + 15 = 90 points.
+    const sale = await p.sell(3000, { email: 'ada-label@example.com' }, { items: [
+      { sku: 'TEA', grossValue: 1000, labels: ['organic', 'promo'] }, { sku: 'JAM', grossValue: 500, labels: ['promo'] }, { sku: 'BREAD', grossValue: 1500 }] });
+    expect(sale.statusCode, sale.body).toBe(201);
+    expect(sale.json().campaigns[0].effects[0]).toMatchObject({ type: 'award_units', status: 'applied', amount: 90 });
+    expect(ofType(await p.events(), 'CampaignEffectWasApplied')[0].data).toMatchObject({ amount: 90, transactionId: sale.json().id });
+    expect(await p.balance(ada.id)).toMatchObject({ available: 90 });
+  });
+
   it('targets members by custom attribute, runs in position order, and stops further campaigns', async () => {
     const p = await purchaseProgram(h);
     const ada = await p.register({ email: 'ada@example.com', customAttributes: { club: 'gold' } });
@@ -144,6 +192,19 @@ describe('effects', () => {
     expect((await p.sell(500, { email: 'bob@example.com' }, { items: tea })).json().campaigns.map((c: any) => c.campaignName)).toEqual(['first', 'third']);
     expect((await p.sell(500, { email: 'bob@example.com' })).json().campaigns.map((c: any) => c.campaignName)).toEqual(['third']);
     expect(await p.balance(ada.id)).toMatchObject({ available: 110 });
+  });
+
+  it('the campaigns of one trigger see the member as before it: an attribute an earlier one sets counts from the next trigger', async () => {
+    const p = await purchaseProgram(h);
+    const ada = await p.register({ email: 'ada-before@example.com' });
+    await p.campaign({ name: 'make vip', position: 1, effects: [{ type: 'set_custom_attribute', name: 'vip', value: true }] });
+    await p.campaign({ name: 'vip target', position: 2, target: { kind: 'custom_attribute', name: 'vip', value: true }, effects: [{ type: 'award_units', units: 1 }] });
+    await p.campaign({ name: 'vip condition', position: 3, condition: 'member.customAttributes.vip == true', effects: [{ type: 'award_units', units: 10 }] });
+    const first = await p.sell(100, { email: 'ada-before@example.com' });
+    expect(first.json().campaigns.map((c: any) => c.campaignName)).toEqual(['make vip']);
+    const second = await p.sell(100, { email: 'ada-before@example.com' });
+    expect(second.json().campaigns.map((c: any) => c.campaignName)).toEqual(['make vip', 'vip target', 'vip condition']);
+    expect(await p.balance(ada.id)).toMatchObject({ available: 11 });
   });
 
   it('custom events run the campaigns of their type, with the body in conditions', async () => {
@@ -163,6 +224,33 @@ describe('effects', () => {
     expect(ofType(events, 'CampaignEffectWasApplied')[0].data).toMatchObject({ transactionId: null, amount: 50 });
     expect(ofType(events, 'balance_value_updated')[0].source_event_id).toBeNull();
     expect((await p.call('POST', '/v1/members/01900000-0000-7000-8000-000000000000/custom-events', { type: 'x' })).statusCode).toBe(404);
+  });
+
+  it('refuses a custom event body nested deeper than 32 levels (422 naming the field), before anything is written', async () => {
+    const p = await purchaseProgram(h);
+    const ada = await p.register({ email: 'ada-deep@example.com' });
+    // No campaign listens: the body is refused all the same, whatever a campaign would read.
+    const send = (body: string, headers: Record<string, string> = {}) => h.app.inject({ method: 'POST', url: `/v1/members/${ada.id}/custom-events`,
+      headers: { authorization: `Bearer ${p.program.key}`, 'content-type': 'application/json', ...headers }, payload: `{"type":"deep","body":${body}}` });
+    const nested = (levels: number) => '{"a":'.repeat(levels - 1) + '[1]' + '}'.repeat(levels - 1);
+    await p.events();
+    const before = await ledgerSnapshot(h.db);
+    const deep = await send(nested(5000));
+    expect(deep.statusCode, deep.body).toBe(422);
+    expect(deep.json().errors).toEqual([{ field: `/body${'/a'.repeat(32)}`, message: 'nests deeper than 32 levels (objects and lists)' }]);
+    const keyed = await send(nested(5000), { 'idempotency-key': 'deep-1' });
+    expect(keyed.statusCode, keyed.body).toBe(422);
+    const justOver = await send(nested(33));
+    expect(justOver.statusCode).toBe(422);
+    expect(justOver.json().errors[0].field).toBe(`/body${'/a'.repeat(32)}`);
+    expect(await ledgerSnapshot(h.db)).toEqual(before);
+    expect(await p.events()).toEqual([]);
+
+    await p.campaign({ name: 'deep', trigger: { kind: 'custom_event', eventType: 'deep' }, condition: `event.body${'.a'.repeat(31)}[0] == 1`,
+      effects: [{ type: 'award_units', units: 3 }] });
+    const atLimit = await send(nested(32));
+    expect(atLimit.statusCode, atLimit.body).toBe(200);
+    expect(atLimit.json().campaigns[0].effects[0]).toMatchObject({ status: 'applied', amount: 3 });
   });
 });
 
@@ -283,6 +371,35 @@ describe('limits, windows and simulation', () => {
     const last = await p.campaign({ name: 'first come', effects: [{ type: 'award_units', units: 1 }], limits: { total: { count: 1, period: 'ever' } } });
     const racing = await Promise.all(['ada', 'bob', 'cyd'].map((name) => p.sell(100, { email: `${name}@example.com` })));
     expect(racing.flatMap((r) => r.json().campaigns).filter((c: any) => c.campaignId === last.id)).toHaveLength(1);
+  });
+
+  it('week, month and year limits are calendar periods in the program timezone', async () => {
+    const p = await purchaseProgram(h); // Europe/Paris: UTC+2 in summer, UTC+1 in winter
+    const ada = await p.register({ email: 'ada-periods@example.com' });
+    for (const period of ['week', 'month', 'year']) {
+      await p.campaign({ name: period, effects: [{ type: 'award_units', units: 1 }], limits: { perMember: { count: 1, period } } });
+    }
+    const applied = async () => (await p.sell(100, { email: 'ada-periods@example.com' })).json().campaigns.map((c: any) => c.campaignName);
+    expect(await p.now()).toEqual(new Date('2026-04-01T10:00:00Z')); // a Wednesday
+    expect(await applied()).toEqual(['week', 'month', 'year']);
+    expect(await applied()).toEqual([]);
+    // Sunday 23:30 in Paris: the same week.
+    await p.advance({ to: '2026-04-05T21:30:00Z' });
+    expect(await applied()).toEqual([]);
+    // Monday 00:00 in Paris, still Sunday in UTC: a new week.
+    await p.advance({ to: '2026-04-05T22:00:00Z' });
+    expect(await applied()).toEqual(['week']);
+    // 1 May 00:00 in Paris (30 April in UTC): a new month, and a new week.
+    await p.advance({ to: '2026-04-30T21:59:00Z' });
+    expect(await applied()).toEqual(['week']);
+    await p.advance({ to: '2026-04-30T22:00:00Z' });
+    expect(await applied()).toEqual(['month']);
+    // 1 January 00:00 in Paris (UTC+1): a new year and month, the same week (Monday 28 December).
+    await p.advance({ to: '2026-12-31T22:59:00Z' });
+    expect(await applied()).toEqual(['week', 'month']);
+    await p.advance({ to: '2026-12-31T23:00:00Z' });
+    expect(await applied()).toEqual(['month', 'year']);
+    expect((await p.balance(ada.id)).available).toBe(10);
   });
 
   it('simulate shows what a purchase would produce and changes nothing', async () => {

@@ -72,17 +72,44 @@ describe('the condition language', () => {
     expect(error('member.x & 1')[1]).toContain('unexpected character "&"');
     expect(error('('.repeat(60) + '1' + ')'.repeat(60))[1]).toContain('nested too deeply');
   });
+
+  it('refuses list functions nested more than 2 deep, and stops an evaluation past its step budget', () => {
+    expect(() => parseExpression('any(transaction.items, any(transaction.items, any(transaction.items, false)))', conditionRoots))
+      .toThrow('at position 46: list functions (any, all, count, sum) nest at most 2 deep');
+    expect(() => parseExpression('count(transaction.items) + sum(transaction.items, count(item.labels, all(item, true)))', conditionRoots))
+      .toThrow('at position 69: list functions');
+    expect(run('any(transaction.items, any(item.labels, item == "organic"))')).toBe(true);
+
+    // Two nested list functions over n items take about n² steps: 100 items fit in the budget, 1,000 do not.
+    const many = (n: number) => ({ ...scope, transaction: transactionFacts({
+      documentNumber: 'D-2', documentType: 'sell', grossValue: n, currency: 'EUR', place: null, channel: null,
+      purchasedAt: new Date('2026-04-01T09:00:00Z'), customAttributes: {}, items: Array.from({ length: n }, (_, i) => item(`S${i}`, 1)) }) });
+    const everyPair = parseExpression('count(transaction.items, count(transaction.items, item.grossValue == 1) == len(transaction.items)) == len(transaction.items)', conditionRoots);
+    expect(holds(everyPair, many(100))).toBe(true);
+    const started = performance.now();
+    expect(holds(everyPair, many(1000))).toBe(false);
+    expect(holds(parseExpression('any(transaction.items, "S999" in transaction.skus and false) or true', conditionRoots), many(1000))).toBe(false);
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
 });
 
 describe('award arithmetic', () => {
   it('counts units per whole amount spent, multiplied for SKUs and labels, rounded down once', () => {
     const purchase = { grossTotal: 4599, items: [item('TEA', 1599, { labels: ['organic'] }), item('CUP', 3000)] };
-    expect(awardedUnits({ type: 'award_units', units: 50 }, purchase)).toBe(50);
-    expect(awardedUnits({ type: 'award_units', units: 10, perSpent: 100 }, purchase)).toBe(450);
+    expect(awardedUnits({ type: 'award_units', units: 50 }, purchase)).toBe(50n);
+    expect(awardedUnits({ type: 'award_units', units: 10, perSpent: 100 }, purchase)).toBe(450n);
     // TEA counts 3 times (the highest matching factor): 4599 + 2 * 1599 = 7797.
     expect(awardedUnits({ type: 'award_units', units: 10, perSpent: 100,
-      multipliers: [{ sku: 'TEA', factor: 2 }, { label: 'organic', factor: 3 }] }, purchase)).toBe(770);
-    expect(awardedUnits({ type: 'award_units', units: 10, perSpent: 100 }, null)).toBe(0);
+      multipliers: [{ sku: 'TEA', factor: 2 }, { label: 'organic', factor: 3 }] }, purchase)).toBe(770n);
+    expect(awardedUnits({ type: 'award_units', units: 10, perSpent: 100 }, null)).toBe(0n);
+  });
+
+  it('is exact beyond the safe integers, where floats would round', () => {
+    expect(awardedUnits({ type: 'award_units', units: 1_000_000, perSpent: 1 }, { grossTotal: 1e13, items: [] })).toBe(10n ** 19n);
+    const max = Number.MAX_SAFE_INTEGER;
+    const big = { grossTotal: max, items: [item('GOLD', max)] };
+    expect(awardedUnits({ type: 'award_units', units: 1, perSpent: 1, multipliers: [{ sku: 'GOLD', factor: 3 }] }, big)).toBe(3n * BigInt(max));
+    expect(awardedUnits({ type: 'award_units', units: 7, perSpent: 3 }, { grossTotal: max, items: [] })).toBe((BigInt(max) / 3n) * 7n);
   });
 
   it('takes back in proportion of the value returned so far', () => {

@@ -100,11 +100,14 @@ describe('registering and matching documents', () => {
     const p = await purchaseProgram(h);
     await p.register({ email: 'ada@example.com' });
     expect((await p.sell(100, undefined, { documentNumber: 'DUP' })).statusCode).toBe(201);
+    await p.events();
     const before = await ledgerSnapshot(h.db);
     const cases: [Record<string, unknown>, number, string][] = [
       [{ documentNumber: 'DUP' }, 409, '/documentNumber'],
       [{ grossTotal: -1 }, 400, '/grossTotal'],
       [{ grossTotal: 10.5 }, 400, '/grossTotal'],
+      [{ grossTotal: 2 ** 53 }, 400, '/grossTotal'],
+      [{ items: [{ sku: 'A', grossValue: 2 ** 53 }] }, 400, '/items/0/grossValue'],
       [{ currency: 'eur' }, 400, '/currency'],
       [{ purchasedAt: 'yesterday' }, 400, '/purchasedAt'],
       [{ returnedDocumentNumber: 'DUP' }, 422, '/returnedDocumentNumber'],
@@ -113,6 +116,7 @@ describe('registering and matching documents', () => {
       [{ documentType: 'return', returnedDocumentNumber: 'DUP', grossTotal: 101 }, 422, '/grossTotal'],
       [{ documentType: 'return', returnedDocumentNumber: 'DUP', currency: 'USD' }, 422, '/currency'],
       [{ items: [{ sku: 'A', grossValue: 1, quantity: 0 }] }, 400, '/items/0/quantity'],
+      [{ items: [{ sku: 'A', grossValue: 60 }, { sku: 'B', grossValue: 41 }] }, 422, '/items'],
       [{ customer: { memberId: '01900000-0000-7000-8000-000000000000' } }, 422, '/customer/memberId'],
       [{ customAttributes: { EMAIL: 'x' } }, 422, '/customAttributes/EMAIL'],
     ];
@@ -122,6 +126,8 @@ describe('registering and matching documents', () => {
       expect(response.json().errors.map((e: any) => e.field), JSON.stringify(extra)).toContain(field);
     }
     expect(await ledgerSnapshot(h.db)).toEqual(before);
+    expect(await p.events()).toEqual([]);
+    expect((await p.all('/v1/purchases')).map((d) => d.documentNumber)).toEqual(['DUP']);
   });
 });
 
@@ -161,6 +167,19 @@ describe('returns', () => {
     const more = await p.giveBack(sale.json().documentNumber, 1);
     expect(more.statusCode).toBe(422);
     expect(await p.check()).toEqual({ consistent: true, differences: [] });
+  });
+
+  it("of a member's sale, with customer data that matches no active member, belong to the sale's member", async () => {
+    const p = await purchaseProgram(h);
+    const ada = await p.register({ email: 'ada@example.com' });
+    const bob = await p.register({ email: 'bob@example.com' });
+    expect((await p.call('POST', `/v1/members/${bob.id}/deactivate`)).statusCode).toBe(200);
+    const sale = await p.sell(1000, { email: 'ada@example.com' });
+    for (const customer of [{ email: 'nobody@example.com' }, { memberId: bob.id }, { email: 'bob@example.com' }]) {
+      const back = await p.giveBack(sale.json().documentNumber, 100, { customer });
+      expect(back.statusCode, back.body).toBe(201);
+      expect(back.json(), JSON.stringify(customer)).toMatchObject({ memberId: ada.id, matchedBy: 'customerId' });
+    }
   });
 
   it('leave a negative balance only where the definition allows it; the ledger still adds up', async () => {
@@ -287,5 +306,53 @@ describe('POST /v1/purchases/imports', () => {
     expect((await p.all('/v1/purchases')).find((d) => d.documentNumber === 'C-1').items).toEqual([
       { sku: 'A', name: null, quantity: 1, grossValue: 300, category: null, maker: null, labels: [] }]);
     expect(await p.balance(ada.id)).toMatchObject({ available: 8 });
+
+    // The same CSV again: its one registered row is skipped, nothing is applied or sent twice.
+    await p.events();
+    const csvAgain = await send(csv, 'text/csv');
+    expect(csvAgain.json()).toMatchObject({ rows: 3, applied: 0, skipped: [{ line: 2, ref: 'C-1', reason: 'already registered' }] });
+    expect(csvAgain.json().errors.map((e: any) => e.line)).toEqual([3, 4]);
+    expect(await p.balance(ada.id)).toMatchObject({ available: 8 });
+    expect(await p.events()).toEqual([]);
+    expect((await p.all('/v1/purchases')).filter((d) => d.documentNumber === 'C-1')).toHaveLength(1);
+  });
+});
+
+describe('atomicity', () => {
+  it('a failure after TransactionRegistered commits nothing: no document, no event, no units', async () => {
+    const p = await purchaseProgram(h);
+    const ada = await p.register({ email: 'ada@example.com' });
+    await p.campaign({ name: '1 per euro', effects: [{ type: 'award_units', units: 1, perSpent: 100 }] });
+    await p.events();
+    const before = await ledgerSnapshot(h.db);
+    // A real database error late in the transaction: the campaign run is the last row a sale writes,
+    // after the document, TransactionRegistered, TransactionAssignedToCustomer and the award.
+    await h.db.query(`CREATE FUNCTION refuse_run() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'campaign runs refused for this test'; END $$`);
+    await h.db.query(`CREATE TRIGGER refuse_run BEFORE INSERT ON campaign_runs FOR EACH ROW
+      WHEN (NEW.program_id = '${p.program.id}') EXECUTE FUNCTION refuse_run()`);
+    try {
+      const failed = await p.sell(1000, { email: 'ada@example.com' }, { documentNumber: 'ATOMIC-1' });
+      expect(failed.statusCode).toBe(500);
+      const imported = await h.app.inject({ method: 'POST', url: '/v1/purchases/imports',
+        headers: { authorization: `Bearer ${p.program.key}`, 'content-type': 'application/x-ndjson' },
+        payload: JSON.stringify({ documentNumber: 'ATOMIC-2', purchasedAt: '2026-04-01T09:00:00Z', currency: 'EUR', grossTotal: 1000, customer: { email: 'ada@example.com' } }) });
+      expect(imported.statusCode).toBe(500);
+    } finally {
+      await h.db.query(`DROP TRIGGER refuse_run ON campaign_runs`);
+      await h.db.query(`DROP FUNCTION refuse_run()`);
+    }
+    expect(await p.all('/v1/purchases')).toEqual([]);
+    expect(await h.db.query(`SELECT type FROM events WHERE program_id = $1 AND type LIKE 'Transaction%'`, [p.program.id])).toEqual([]);
+    expect(await p.events()).toEqual([]);
+    expect(await ledgerSnapshot(h.db)).toEqual(before);
+    expect(await p.balance(ada.id)).toBeUndefined();
+
+    // Nothing was left behind: the same document registers now, with its events and units.
+    const sale = await p.sell(1000, { email: 'ada@example.com' }, { documentNumber: 'ATOMIC-1' });
+    expect(sale.statusCode, sale.body).toBe(201);
+    expect(names(await p.events())).toEqual(['TransactionRegistered', 'TransactionAssignedToCustomer',
+      'AvailablePointsAmountChanged', 'WalletBalanceUpdated', 'balance_value_updated', 'CampaignEffectWasApplied']);
+    expect(await p.balance(ada.id)).toMatchObject({ available: 10 });
   });
 });

@@ -95,19 +95,22 @@ export interface PurchaseItem {
 /**
  * Units an award effect gives: a fixed number, or `units` per whole `perSpent` minor units of
  * the document's value, where items matching a multiplier count `factor` times (the highest
- * matching factor; whole-unit rounding down happens once, on the total).
+ * matching factor; whole-unit rounding down happens once, on the total). Exact (BigInt): a big
+ * document times a big factor may exceed what the ledger holds, and the caller must see that
+ * rather than a rounded float.
  */
-export function awardedUnits(effect: Extract<CampaignEffect, { type: 'award_units' }>, purchase: { grossTotal: number; items: PurchaseItem[] } | null): number {
-  if (effect.perSpent === undefined) return effect.units;
-  if (!purchase) return 0;
-  let eligible = purchase.grossTotal;
+export function awardedUnits(effect: Extract<CampaignEffect, { type: 'award_units' }>, purchase: { grossTotal: number; items: PurchaseItem[] } | null): bigint {
+  if (effect.perSpent === undefined) return BigInt(effect.units);
+  if (!purchase) return 0n;
+  let eligible = BigInt(purchase.grossTotal);
   for (const item of purchase.items) {
     const factors = (effect.multipliers ?? [])
       .filter((m) => (m.sku !== undefined && m.sku === item.sku) || (m.label !== undefined && item.labels.includes(m.label)))
       .map((m) => m.factor);
-    if (factors.length > 0) eligible += item.grossValue * (Math.max(...factors) - 1);
+    if (factors.length > 0) eligible += BigInt(item.grossValue) * BigInt(Math.max(...factors) - 1);
   }
-  return Math.floor(Math.max(0, eligible) / effect.perSpent) * effect.units;
+  if (eligible < 0n) return 0n;
+  return (eligible / BigInt(effect.perSpent)) * BigInt(effect.units);
 }
 
 /**

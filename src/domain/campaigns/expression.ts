@@ -1,7 +1,10 @@
 /**
  * The campaign condition language: a tokenizer, a recursive-descent parser and an evaluator.
  * Pure and safe: no `eval`, no access to anything but the context handed in, integers only
- * (money in minor units), bounded by the size of the expression and of the data.
+ * (money in minor units). Bounded: an expression is at most 2,000 characters and 50 levels deep,
+ * list functions nest at most 2 deep (each level multiplies the work by the length of a list),
+ * and an evaluation stops after maxSteps steps — the condition then does not hold, which is as
+ * deterministic as the data it ran over.
  *
  *   expr     := or
  *   or       := and ("or" and)*
@@ -96,6 +99,11 @@ const functions: Record<string, { min: number; max: number }> = {
   min: { min: 2, max: 2 }, max: { min: 2, max: 2 }, lower: { min: 1, max: 1 }, contains: { min: 2, max: 2 }, len: { min: 1, max: 1 },
 };
 const keywords = new Set(['and', 'or', 'not', 'in', 'true', 'false', 'null']);
+const listFunctions = new Set(['any', 'all', 'count', 'sum']);
+/** How deep list functions may nest: any(items, any(item.labels, …)) is the deepest the data calls for. */
+export const maxListNesting = 2;
+/** Steps an evaluation may take (a sub-expression evaluated, a list element or value compared). */
+export const maxSteps = 100_000;
 
 /** Parses an expression; a malformed one throws ExpressionError with the position of the error. */
 export function parseExpression(source: string, roots: ReadonlySet<string>): Node {
@@ -110,6 +118,7 @@ export function parseExpression(source: string, roots: ReadonlySet<string>): Nod
   };
   const describe = (t: Token) => (t.kind === 'end' ? 'end of expression' : `"${t.text}"`);
   let depth = 0;
+  let listNesting = 0;
 
   function expr(): Node {
     if (++depth > 50) throw new ExpressionError(peek().at, 'is nested too deeply');
@@ -197,7 +206,12 @@ export function parseExpression(source: string, roots: ReadonlySet<string>): Nod
         const fn = functions[t.text];
         if (!fn) throw new ExpressionError(t.at, `unknown function "${t.text}" (known: ${Object.keys(functions).join(', ')})`);
         p++;
+        const nests = listFunctions.has(t.text);
+        if (nests && ++listNesting > maxListNesting) {
+          throw new ExpressionError(t.at, `list functions (any, all, count, sum) nest at most ${maxListNesting} deep`);
+        }
         const list = args();
+        if (nests) listNesting--;
         expect(')');
         if (list.length < fn.min || list.length > fn.max) {
           throw new ExpressionError(t.at, `${t.text}() takes ${fn.min === fn.max ? fn.min : `${fn.min} to ${fn.max}`} arguments, not ${list.length}`);
@@ -215,15 +229,28 @@ export function parseExpression(source: string, roots: ReadonlySet<string>): Nod
   return node;
 }
 
-/** A value of the wrong type met at evaluation time: the condition does not hold. */
+/** A value of the wrong type met at evaluation time, or the step budget spent: the condition does not hold. */
 class Mismatch extends Error {}
+
+/** What is left of an evaluation's steps. */
+interface Budget { left: number }
+
+function spend(budget: Budget, steps: number) {
+  budget.left -= steps;
+  if (budget.left < 0) throw new Mismatch();
+}
 
 const isInt = (v: Value): v is number => typeof v === 'number';
 const isList = (v: Value): v is Value[] => Array.isArray(v);
 
-function equal(a: Value, b: Value): boolean {
-  if (isList(a) || isList(b)) return isList(a) && isList(b) && a.length === b.length && a.every((x, i) => equal(x, b[i]));
-  if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object') return JSON.stringify(a) === JSON.stringify(b);
+/** Deep equality (objects whatever their key order), one step per value compared. */
+function equal(a: Value, b: Value, budget: Budget): boolean {
+  spend(budget, 1);
+  if (isList(a) || isList(b)) return isList(a) && isList(b) && a.length === b.length && a.every((x, i) => equal(x, b[i], budget));
+  if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object') {
+    const keys = Object.keys(a);
+    return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && equal(a[k], b[k], budget));
+  }
   return a === b;
 }
 
@@ -237,20 +264,26 @@ function checked(n: number): number {
   return n;
 }
 
-/** Evaluates a parsed expression against a context of plain JSON values. */
+/** Evaluates a parsed expression against a context of plain JSON values, in at most maxSteps steps. */
 export function evaluate(node: Node, scope: Record<string, Value>): Value {
+  return evaluateWithin(node, scope, { left: maxSteps });
+}
+
+function evaluateWithin(node: Node, scope: Record<string, Value>, budget: Budget): Value {
+  spend(budget, 1);
+  const evaluate = (n: Node) => evaluateWithin(n, scope, budget);
   switch (node.type) {
     case 'literal': return node.value;
-    case 'list': return node.items.map((n) => evaluate(n, scope));
+    case 'list': return node.items.map((n) => evaluate(n));
     case 'name': return scope[node.name] ?? null;
     case 'member': {
-      const object = evaluate(node.object, scope);
+      const object = evaluate(node.object);
       if (object === null || typeof object !== 'object' || isList(object)) return null;
       return Object.hasOwn(object, node.property) ? object[node.property] : null;
     }
     case 'index': {
-      const object = evaluate(node.object, scope);
-      const index = evaluate(node.index, scope);
+      const object = evaluate(node.object);
+      const index = evaluate(node.index);
       if (isList(object) && isInt(index)) return object[index] ?? null;
       if (object !== null && typeof object === 'object' && !isList(object) && typeof index === 'string') {
         return Object.hasOwn(object, index) ? object[index] : null;
@@ -258,27 +291,28 @@ export function evaluate(node: Node, scope: Record<string, Value>): Value {
       return null;
     }
     case 'unary': {
-      const value = evaluate(node.operand, scope);
+      const value = evaluate(node.operand);
       if (node.op === 'not') return !truthy(value);
       return checked(-integer(value));
     }
-    case 'binary': return binary(node, scope);
-    case 'call': return call(node, scope);
+    case 'binary': return binary(node, scope, budget);
+    case 'call': return call(node, scope, budget);
   }
 }
 
 const truthy = (v: Value) => v === true;
 
-function binary(node: Extract<Node, { type: 'binary' }>, scope: Record<string, Value>): Value {
-  if (node.op === 'and') return truthy(evaluate(node.left, scope)) && truthy(evaluate(node.right, scope));
-  if (node.op === 'or') return truthy(evaluate(node.left, scope)) || truthy(evaluate(node.right, scope));
-  const left = evaluate(node.left, scope);
-  const right = evaluate(node.right, scope);
+function binary(node: Extract<Node, { type: 'binary' }>, scope: Record<string, Value>, budget: Budget): Value {
+  const evaluate = (n: Node) => evaluateWithin(n, scope, budget);
+  if (node.op === 'and') return truthy(evaluate(node.left)) && truthy(evaluate(node.right));
+  if (node.op === 'or') return truthy(evaluate(node.left)) || truthy(evaluate(node.right));
+  const left = evaluate(node.left);
+  const right = evaluate(node.right);
   switch (node.op) {
-    case '==': return equal(left, right);
-    case '!=': return !equal(left, right);
+    case '==': return equal(left, right, budget);
+    case '!=': return !equal(left, right, budget);
     case 'in':
-      if (isList(right)) return right.some((v) => equal(v, left));
+      if (isList(right)) return right.some((v) => equal(v, left, budget));
       if (typeof right === 'string' && typeof left === 'string') return right.includes(left);
       return false;
     case '<': case '<=': case '>': case '>=': {
@@ -303,12 +337,13 @@ function binary(node: Extract<Node, { type: 'binary' }>, scope: Record<string, V
   throw new Error(`unknown operator ${node.op}`);
 }
 
-function call(node: Extract<Node, { type: 'call' }>, scope: Record<string, Value>): Value {
+function call(node: Extract<Node, { type: 'call' }>, scope: Record<string, Value>, budget: Budget): Value {
   const [first, second, third] = node.args;
-  const withItem = (item: Value, n: Node) => evaluate(n, { ...scope, item });
+  const evaluate = (n: Node) => evaluateWithin(n, scope, budget);
+  const withItem = (item: Value, n: Node) => evaluateWithin(n, { ...scope, item }, budget);
   switch (node.name) {
     case 'any': case 'all': case 'count': case 'sum': {
-      const list = evaluate(first, scope);
+      const list = evaluate(first);
       if (!isList(list)) throw new Mismatch();
       if (node.name === 'any') return list.some((item) => truthy(withItem(item, second)));
       if (node.name === 'all') return list.every((item) => truthy(withItem(item, second)));
@@ -316,20 +351,20 @@ function call(node: Extract<Node, { type: 'call' }>, scope: Record<string, Value
       return list.filter((item) => !third || truthy(withItem(item, third)))
         .reduce<number>((total, item) => checked(total + integer(withItem(item, second))), 0);
     }
-    case 'min': return Math.min(integer(evaluate(first, scope)), integer(evaluate(second, scope)));
-    case 'max': return Math.max(integer(evaluate(first, scope)), integer(evaluate(second, scope)));
+    case 'min': return Math.min(integer(evaluate(first)), integer(evaluate(second)));
+    case 'max': return Math.max(integer(evaluate(first)), integer(evaluate(second)));
     case 'lower': {
-      const v = evaluate(first, scope);
+      const v = evaluate(first);
       return typeof v === 'string' ? v.toLowerCase() : null;
     }
     case 'contains': {
-      const haystack = evaluate(first, scope);
-      const needle = evaluate(second, scope);
-      if (isList(haystack)) return haystack.some((v) => equal(v, needle));
+      const haystack = evaluate(first);
+      const needle = evaluate(second);
+      if (isList(haystack)) return haystack.some((v) => equal(v, needle, budget));
       return typeof haystack === 'string' && typeof needle === 'string' && haystack.includes(needle);
     }
     case 'len': {
-      const v = evaluate(first, scope);
+      const v = evaluate(first);
       if (isList(v) || typeof v === 'string') return v.length;
       throw new Mismatch();
     }
@@ -339,7 +374,8 @@ function call(node: Extract<Node, { type: 'call' }>, scope: Record<string, Value
 
 /**
  * Whether a condition holds. A value of the wrong type (arithmetic on a string, a missing
- * attribute used as a number) makes the condition false rather than failing the trigger.
+ * attribute used as a number), or an evaluation past maxSteps, makes the condition false rather
+ * than failing (or stalling) the trigger.
  */
 export function holds(node: Node, scope: Record<string, Value>): boolean {
   try {

@@ -1,5 +1,29 @@
+import { invalidInput } from '../problem.ts';
 import type { Value } from './expression.ts';
 import type { PurchaseItem } from './campaign.ts';
+
+/**
+ * How deep a custom event's body may nest. Conditions read the body through recursive code
+ * (toValue, equality), so a body nested thousands of levels deep would exhaust the stack.
+ */
+export const maxBodyDepth = 32;
+
+/** The JSON Pointer of the first object or list nested deeper than `levels` under `at`, or null. */
+function tooDeep(value: unknown, levels: number, at: string): string | null {
+  if (value === null || typeof value !== 'object') return null;
+  if (levels === 0) return at;
+  for (const [key, child] of Object.entries(value)) {
+    const found = tooDeep(child, levels - 1, `${at}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`);
+    if (found !== null) return found;
+  }
+  return null;
+}
+
+/** Refuses (422 naming the nested field) a custom event body nested deeper than maxBodyDepth. */
+export function checkEventBody(body: unknown): void {
+  const at = tooDeep(body, maxBodyDepth, '/body');
+  if (at !== null) throw invalidInput(at, `nests deeper than ${maxBodyDepth} levels (objects and lists)`);
+}
 
 /**
  * What a condition sees, as plain values: numbers that are not safe integers become null (the

@@ -43,7 +43,7 @@ export const PurchaseInput = Type.Object(
     currency: Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 currency code' }),
     grossTotal: Money('total gross value in minor units (positive for sells and returns alike)'),
     customer: Type.Optional(CustomerInput),
-    items: Type.Optional(Type.Array(PurchaseItemInput, { maxItems: 1000 })),
+    items: Type.Optional(Type.Array(PurchaseItemInput, { maxItems: 1000, description: 'the lines of the document: their gross values may not add up to more than grossTotal (422)' })),
     customAttributes: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 100 }), AttributeValue, { description: 'free attributes of the document' })),
   },
   { additionalProperties: false },
@@ -61,6 +61,12 @@ export function readDocument(input: PurchaseInput) {
     sku: i.sku ?? null, name: i.name ?? null, quantity: i.quantity ?? 1, grossValue: i.grossValue,
     category: i.category ?? null, maker: i.maker ?? null, labels: i.labels ?? [],
   }));
+  // Items are lines of the document: more than its total would let a multiplier award units on
+  // value never paid (a 1-cent receipt listing a fortune in items).
+  const itemsTotal = items.reduce((n, i) => n + BigInt(i.grossValue), 0n);
+  if (itemsTotal > BigInt(input.grossTotal)) {
+    throw invalidInput('/items', `gross values add up to ${itemsTotal}, more than grossTotal ${input.grossTotal}`);
+  }
   return {
     documentNumber: input.documentNumber,
     documentType,

@@ -79,15 +79,21 @@ interface ValidationEntry {
   message?: string;
 }
 
-/** JSON Pointer of the first string (value or key) holding U+0000, or null. */
+/**
+ * JSON Pointer of the first string (value or key) holding U+0000, or null. Walks with its own
+ * stack, depth first: a body nested thousands of levels deep must not overflow the call stack.
+ */
 function findNul(value: unknown, at: string): string | null {
-  if (typeof value === 'string') return value.includes('\u0000') ? at : null;
-  if (value === null || typeof value !== 'object') return null;
-  for (const [key, item] of Object.entries(value)) {
-    const path = `${at}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`;
-    if (key.includes('\u0000')) return path;
-    const found = findNul(item, path);
-    if (found !== null) return found;
+  const stack: { value: unknown; at: string; badKey: boolean }[] = [{ value, at, badKey: false }];
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    if (next.badKey) return next.at;
+    if (typeof next.value === 'string' && next.value.includes('\u0000')) return next.at;
+    if (next.value === null || typeof next.value !== 'object') continue;
+    const entries = Object.entries(next.value);
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const [key, item] = entries[i];
+      stack.push({ value: item, at: `${next.at}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`, badKey: key.includes('\u0000') });
+    }
   }
   return null;
 }

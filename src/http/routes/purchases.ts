@@ -19,7 +19,10 @@ export const purchaseRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> 
       summary: 'Register a sell or return document (TransactionRegistered); matched to a member, its campaigns run',
       description: "The customer data is matched to an active member by the program's members.matchingPriority (a `customer.memberId` first); "
         + 'a match fires TransactionAssignedToCustomer and runs the purchase campaigns (a sale) or takes back what the sale earned (a return), '
-        + 'in the same transaction. Unmatched, the document stays anonymous until assigned. The answer lists what the campaigns applied.',
+        + 'in the same transaction. Unmatched, the document stays anonymous until assigned. The answer lists what the campaigns applied. '
+        + "Items' gross values may not add up to more than grossTotal (422, /items). A return of a sale that has a member belongs to that "
+        + 'member unless its customer data matches another active member (409 return-refused); a return of a still-anonymous sale whose '
+        + 'customer data matches a member is refused (409 return-refused: assign the sale first), an unmatched one stays anonymous.',
       body: PurchaseInput,
       response: { 201: Purchase, ...problemResponses },
     },

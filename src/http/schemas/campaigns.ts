@@ -92,6 +92,7 @@ export const Simulation = Type.Object({
       amount: Nullable(Type.Integer()),
       customAttribute: Nullable(Type.Object({ key: Type.String(), value: Scalar })),
       rewardId: Nullable(Uuid),
+      reason: Nullable(Type.String({ description: 'why the effect would fail, when that is known before applying it (e.g. an award too large for a balance)' })),
     })),
   })),
 });

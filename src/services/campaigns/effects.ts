@@ -11,8 +11,8 @@ import { LedgerRefusal, createInScope } from '../ledger/transactions.ts';
 import { memberSnapshot } from '../members/member-views.ts';
 import { issueVoucherInTransaction } from '../rewards/issue-voucher.ts';
 
-/** An effect with what it will do worked out (units computed), before it is applied. */
-export type PlannedEffect = CampaignEffect & { amount: number | null };
+/** An effect with what it will do worked out (units computed), before it is applied; `refusal` says why it cannot be. */
+export type PlannedEffect = CampaignEffect & { amount: number | null; refusal: string | null };
 
 export interface EffectCause {
   campaign: Campaign;
@@ -33,6 +33,7 @@ const failed = (effect: PlannedEffect, reason: string): EffectOutcome => ({
  * failed outcome: the other effects and campaigns go on.
  */
 export async function applyEffect(tx: Queryable, scope: ProgramScope, cause: EffectCause, effect: PlannedEffect): Promise<EffectOutcome> {
+  if (effect.refusal !== null) return failed(effect, effect.refusal);
   if (effect.type === 'award_units' || effect.type === 'deduct_units') {
     let ls;
     try {

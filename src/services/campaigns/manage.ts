@@ -3,6 +3,7 @@ import { uuidv7 } from '../../domain/ids.ts';
 import { Problem, invalidInput, notFound } from '../../domain/problem.ts';
 import type { PurchaseInput } from '../../domain/purchases/document.ts';
 import { readDocument } from '../../domain/purchases/document.ts';
+import { checkEventBody } from '../../domain/campaigns/facts.ts';
 import type { Queryable } from '../../storage/db.ts';
 import * as campaigns from '../../storage/campaigns/campaigns.ts';
 import { findMember } from '../../storage/members.ts';
@@ -136,6 +137,7 @@ export async function simulatePurchase(ctx: ServiceContext, programId: string, i
 
 /** A custom event the business sends about a member: the campaigns listening for its type run. */
 export async function sendCustomEvent(ctx: ServiceContext, programId: string, memberId: string, eventType: string, body: Record<string, unknown>) {
+  checkEventBody(body);
   return ctx.db.transaction(async (tx) => {
     const scope = await programScope(tx, ctx, programId, 'api');
     const member = await findMember(tx, programId, memberId);

@@ -1,4 +1,4 @@
-import { awardedUnits, conditionRoots, limitPeriodStart, type Campaign, type CampaignLimit } from '../../domain/campaigns/campaign.ts';
+import { awardedUnits, conditionRoots, limitPeriodStart, type Campaign, type CampaignEffect, type CampaignLimit, type PurchaseItem } from '../../domain/campaigns/campaign.ts';
 import { holds, parseExpression, type Value } from '../../domain/campaigns/expression.ts';
 import { memberFacts, toValue, transactionFacts } from '../../domain/campaigns/facts.ts';
 import { uuidv7 } from '../../domain/ids.ts';
@@ -61,28 +61,39 @@ export async function planCampaigns(tx: Queryable, scope: ProgramScope, trigger:
   // Sales earn; a return takes back what its sale earned instead.
   if (trigger.kind === 'purchase' && trigger.purchase.documentType !== 'sell') return plan;
   const tiers = await currentTiers(tx, scope.program.id, member.id);
-  const seen = facts(trigger, member, tiers, scope.now);
+  // Built on the first condition only: most triggers meet no campaign with one.
+  let seen: Record<string, Value> | undefined;
   for (const listed of await campaignsToRun(tx, scope.program.id, trigger.kind, scope.now)) {
     const hasLimits = listed.limits.perMember !== undefined || listed.limits.total !== undefined;
     // Runs of one limited campaign serialise here, so two triggers at once cannot both take its last use.
     const campaign = hasLimits && options.lock ? (await findCampaign(tx, scope.program.id, listed.id, true))! : listed;
     if (campaign.trigger.kind === 'custom_event' && trigger.kind === 'custom_event' && campaign.trigger.eventType !== trigger.eventType) continue;
     if (!targets(campaign, member, tiers)) continue;
-    if (campaign.condition !== null && !holds(parseExpression(campaign.condition, conditionRoots), seen)) continue;
+    if (campaign.condition !== null && !holds(parseExpression(campaign.condition, conditionRoots), seen ??= facts(trigger, member, tiers, scope.now))) continue;
     if (!(await withinLimit(tx, scope, campaign, campaign.limits.perMember, member.id))) continue;
     if (!(await withinLimit(tx, scope, campaign, campaign.limits.total, null))) continue;
     const purchase = trigger.kind === 'purchase' ? trigger.purchase : null;
-    const effects: PlannedEffect[] = campaign.effects
-      .map((effect): PlannedEffect => ({
-        ...effect,
-        amount: effect.type === 'award_units' ? awardedUnits(effect, purchase) : effect.type === 'deduct_units' ? effect.units : null,
-      }))
-      .filter((effect) => effect.amount === null || effect.amount > 0);
+    const effects = campaign.effects.map((effect) => planEffect(effect, purchase))
+      .filter((effect) => effect.refusal !== null || effect.amount === null || effect.amount > 0);
     if (effects.length === 0) continue;
     plan.push({ campaign, effects });
     if (campaign.stopFurther) break;
   }
   return plan;
+}
+
+/**
+ * An effect with its amount worked out. An award beyond the largest safe integer cannot be
+ * credited exactly: it is planned as refused, and recorded as a failed effect.
+ */
+function planEffect(effect: CampaignEffect, purchase: { grossTotal: number; items: PurchaseItem[] } | null): PlannedEffect {
+  if (effect.type === 'deduct_units') return { ...effect, amount: effect.units, refusal: null };
+  if (effect.type !== 'award_units') return { ...effect, amount: null, refusal: null };
+  const units = awardedUnits(effect, purchase);
+  if (units > BigInt(Number.MAX_SAFE_INTEGER)) {
+    return { ...effect, amount: null, refusal: `the award (${units} units) exceeds the largest amount a balance can take (${Number.MAX_SAFE_INTEGER})` };
+  }
+  return { ...effect, amount: Number(units), refusal: null };
 }
 
 export interface CampaignRunOutcome {
@@ -127,5 +138,6 @@ export const planView = (plan: PlannedCampaign[]) => plan.map(({ campaign, effec
     amount: e.amount,
     customAttribute: e.type === 'set_custom_attribute' ? { key: e.name, value: e.value } : null,
     rewardId: e.type === 'grant_reward' ? e.rewardId : null,
+    reason: e.refusal,
   })),
 }));

@@ -111,8 +111,12 @@ export async function completeMovement(
   await recalculateMemberTier(tx, ls.scope, ls.subscription.memberId, { sourceEventId: t.id });
 }
 
+const checkAmount = (amount: number) => {
+  if (!Number.isSafeInteger(amount) || amount <= 0) throw invalidInput('/amount', 'must be a positive integer of minor units');
+};
+
 function checkInput(input: TransactionInput) {
-  if (!Number.isSafeInteger(input.amount) || input.amount <= 0) throw invalidInput('/amount', 'must be a positive integer of minor units');
+  checkAmount(input.amount);
   if (input.availableAt !== undefined) {
     if (input.kind !== 'credit') throw invalidInput('/availableAt', 'only a credit can be scheduled');
     const at = new Date(input.availableAt);
@@ -146,6 +150,7 @@ export async function createTransaction(ctx: ServiceContext, programId: string, 
 }
 
 export async function createInScope(tx: Queryable, ls: LedgerScope, input: TransactionInput) {
+  checkAmount(input.amount);
   const scope = ls.scope;
   const checked = await checkMovement(tx, ls, input.kind, input.amount);
   if (!checked.ok) return checked.refusal;
