@@ -26,7 +26,7 @@ export interface MemberRow {
   updatedAt: Date;
 }
 
-const memberColumns = `m.id, m.program_id AS "programId", m.contact_id AS "contactId", m.status, m.email, m.phone,
+export const memberColumns = `m.id, m.program_id AS "programId", m.contact_id AS "contactId", m.status, m.email, m.phone,
   m.card_id AS "cardId", m.first_name AS "firstName", m.last_name AS "lastName",
   to_char(m.birth_date, 'YYYY-MM-DD') AS "birthDate", m.custom_attributes AS "customAttributes",
   m.password_hash AS "passwordHash", m.failed_logins AS "failedLogins", m.locked_until AS "lockedUntil",

@@ -60,6 +60,19 @@ export async function findProgram(tx: Queryable, id: string, options: { forUpdat
   return rows[0];
 }
 
+/**
+ * A program as a use case opens it, with whether it has real-time tier groups: a balance change
+ * in a program without any then spares the query for them (most ledger requests).
+ */
+export async function findProgramForUseCase(tx: Queryable, id: string) {
+  const rows = await tx.query<ProgramRow & { hasRealtimeTierGroups: boolean }>(
+    `SELECT ${columns}, EXISTS (SELECT 1 FROM tier_groups g WHERE g.program_id = programs.id AND g.realtime) AS "hasRealtimeTierGroups"
+     FROM programs WHERE id = $1`,
+    [id],
+  );
+  return rows[0];
+}
+
 /** `onlyId` restricts the list to one program (what a program key may see). */
 export async function listPrograms(tx: Queryable, page: PageRequest, onlyId: string | null) {
   return tx.query<ProgramRow>(

@@ -11,7 +11,7 @@ export interface SubscriptionRow {
   revokedAt: Date | null;
 }
 
-const columns = `s.id, s.program_id AS "programId", s.member_id AS "memberId",
+export const subscriptionColumns = `s.id, s.program_id AS "programId", s.member_id AS "memberId",
   s.loyalty_subscription_id AS "loyaltySubscriptionId", s.status, s.created_at AS "createdAt", s.revoked_at AS "revokedAt"`;
 
 export async function insertSubscription(tx: Queryable, s: SubscriptionRow): Promise<void> {
@@ -24,28 +24,28 @@ export async function insertSubscription(tx: Queryable, s: SubscriptionRow): Pro
 
 export async function findSubscription(tx: Queryable, programId: string, loyaltySubscriptionId: string, forUpdate = false) {
   const rows = await tx.query<SubscriptionRow>(
-    `SELECT ${columns} FROM subscriptions s WHERE s.program_id = $1 AND s.loyalty_subscription_id = $2 ${forUpdate ? 'FOR UPDATE' : ''}`,
+    `SELECT ${subscriptionColumns} FROM subscriptions s WHERE s.program_id = $1 AND s.loyalty_subscription_id = $2 ${forUpdate ? 'FOR UPDATE' : ''}`,
     [programId, loyaltySubscriptionId],
   );
   return rows[0];
 }
 
 export async function findSubscriptionById(tx: Queryable, programId: string, id: string) {
-  const rows = await tx.query<SubscriptionRow>(`SELECT ${columns} FROM subscriptions s WHERE s.program_id = $1 AND s.id = $2`, [programId, id]);
+  const rows = await tx.query<SubscriptionRow>(`SELECT ${subscriptionColumns} FROM subscriptions s WHERE s.program_id = $1 AND s.id = $2`, [programId, id]);
   return rows[0];
 }
 
-/** The active subscription a member belongs to, as its owner or as an added member. */
-export async function findMemberSubscription(tx: Queryable, programId: string, memberId: string) {
-  const rows = await tx.query<SubscriptionRow & { role: 'owner' | 'member' }>(
-    `SELECT ${columns}, 'owner' AS role FROM subscriptions s
+/** The active subscription a member ($2) of a program ($1) belongs to, as its owner or as an added member; with its `role`. */
+export const memberSubscriptionSql = `SELECT ${subscriptionColumns}, 'owner' AS role FROM subscriptions s
      WHERE s.program_id = $1 AND s.member_id = $2 AND s.status = 'active'
      UNION ALL
-     SELECT ${columns}, 'member' AS role FROM subscription_members sm JOIN subscriptions s ON s.id = sm.subscription_id
+     SELECT ${subscriptionColumns}, 'member' AS role FROM subscription_members sm JOIN subscriptions s ON s.id = sm.subscription_id
      WHERE sm.program_id = $1 AND sm.member_id = $2 AND sm.removed_at IS NULL AND s.status = 'active'
-     LIMIT 1`,
-    [programId, memberId],
-  );
+     LIMIT 1`;
+
+/** The active subscription a member belongs to, as its owner or as an added member. */
+export async function findMemberSubscription(tx: Queryable, programId: string, memberId: string) {
+  const rows = await tx.query<SubscriptionRow & { role: 'owner' | 'member' }>(memberSubscriptionSql, [programId, memberId]);
   return rows[0];
 }
 

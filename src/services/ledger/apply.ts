@@ -6,9 +6,10 @@ import { uuidv7 } from '../../domain/ids.ts';
 import type { Queryable } from '../../storage/db.ts';
 import { saveFigures } from '../../storage/ledger/balances.ts';
 import * as lots from '../../storage/ledger/lots.ts';
-import { scheduleMoments, type Moment } from '../../storage/ledger/moments.ts';
+import { scheduleMomentsWrites, type Moment } from '../../storage/ledger/moments.ts';
 import type { LotRow } from '../../storage/ledger/lots.ts';
 import type { LedgerTransactionRow } from '../../storage/ledger/transactions.ts';
+import { runWrites, type Write } from '../../storage/writes.ts';
 import type { LedgerScope } from './ledger-scope.ts';
 
 export const ledgerJobs = {
@@ -44,14 +45,14 @@ export async function firstValueChange(tx: Queryable, balanceId: string, before:
   return rows.length === 0;
 }
 
-/** How far ahead a moment must be for a credit to leave its waiting job alone (see scheduleMoments). */
+/** How far ahead a moment must be for a credit to leave its waiting job alone (see scheduleMomentsWrites). */
 const settledMs = 60_000;
 
 /**
  * Puts the moments a new lot will need on the schedule: one due row per program and moment
  * (not per lot), so a million lots expiring at one midnight are one sweep, not a million jobs.
  */
-async function scheduleLotMoments(tx: Queryable, ls: LedgerScope, lot: LotRow): Promise<void> {
+function lotMomentsWrites(ls: LedgerScope, lot: LotRow): Write[] {
   const { program } = ls.scope;
   const now = ls.scope.emit.now;
   const moment = (kind: string, runAt: Date, dedupeKey: string, payload: Record<string, unknown> = {}): Moment =>
@@ -71,14 +72,15 @@ async function scheduleLotMoments(tx: Queryable, ls: LedgerScope, lot: LotRow): 
         { definitionId: ls.definition.id, expiresAt: lot.expiresAt.toISOString(), daysBefore }));
     }
   }
-  await scheduleMoments(tx, program.id, moments, now, new Date(ls.scope.now.getTime() + settledMs));
+  return scheduleMomentsWrites(program.id, moments, now, new Date(ls.scope.now.getTime() + settledMs));
 }
 
 /**
  * Credits a completed transaction: one new lot, active at once or pending until `availableAt`
  * (the definition's pending period or a scheduled credit), expiring by the definition's rule.
+ * `alsoWrite` (the transaction's own INSERT, say) goes in the same round trip as the lot.
  */
-export async function creditBalance(tx: Queryable, ls: LedgerScope, t: LedgerTransactionRow, source: string) {
+export async function creditBalance(tx: Queryable, ls: LedgerScope, t: LedgerTransactionRow, source: string, alsoWrite: Write[] = []) {
   const before = figuresOf(ls.balance);
   const availableFrom = t.availableAt && t.availableAt > ls.scope.now ? t.availableAt : ls.scope.now;
   const lot: LotRow = {
@@ -96,8 +98,7 @@ export async function creditBalance(tx: Queryable, ls: LedgerScope, t: LedgerTra
     source,
     createdAt: ls.scope.now,
   };
-  await lots.insertLot(tx, lot);
-  await scheduleLotMoments(tx, ls, lot);
+  await runWrites(tx, [...alsoWrite, lots.insertLotWrite(lot), ...lotMomentsWrites(ls, lot)]);
   if (lot.status === 'pending') ls.balance.pending += t.amount;
   else ls.balance.available += t.amount;
   ls.balance.earned += t.amount;
@@ -105,14 +106,20 @@ export async function creditBalance(tx: Queryable, ls: LedgerScope, t: LedgerTra
   return { before, after: figuresOf(ls.balance), lot, earliestExpiry };
 }
 
-/** Debits a completed transaction from the free units of active lots, soonest-expiring first. */
-export async function debitBalance(tx: Queryable, ls: LedgerScope, t: LedgerTransactionRow) {
+/**
+ * Debits a completed transaction from the free units of active lots, soonest-expiring first.
+ * `alsoWrite` goes in the same round trip as the lots' changes.
+ */
+export async function debitBalance(tx: Queryable, ls: LedgerScope, t: LedgerTransactionRow, alsoWrite: Write[] = []) {
   const before = figuresOf(ls.balance);
   const allocations = allocate(await lots.spendableLots(tx, ls.balance.id), t.amount);
   // The figures said enough was available; lots saying otherwise would be a broken ledger.
   if (!allocations) throw new Error(`balance ${ls.balance.id}: lots do not cover ${t.amount} although available is ${ls.balance.available}`);
-  await lots.adjustLots(tx, allocations.map((a) => ({ lotId: a.lotId, remaining: -a.amount, blocked: 0 })));
-  await lots.insertAllocations(tx, t.programId, t.id, allocations);
+  await runWrites(tx, [
+    ...alsoWrite,
+    ...lots.adjustLotsWrites(allocations.map((a) => ({ lotId: a.lotId, remaining: -a.amount, blocked: 0 }))),
+    ...lots.insertAllocationsWrites(t.programId, t.id, allocations),
+  ]);
   ls.balance.available -= t.amount;
   ls.balance.spent += t.amount;
   const earliestExpiry = await saveFigures(tx, ls.balance, ls.scope.emit.now);

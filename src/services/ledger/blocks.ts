@@ -5,6 +5,7 @@ import { saveFigures } from '../../storage/ledger/balances.ts';
 import * as lots from '../../storage/ledger/lots.ts';
 import * as transactions from '../../storage/ledger/transactions.ts';
 import type { LedgerTransactionRow } from '../../storage/ledger/transactions.ts';
+import { runWrites } from '../../storage/writes.ts';
 import type { ServiceContext } from '../context.ts';
 import { programScope } from '../emit-context.ts';
 import { earliestExpiry, figuresOf } from './apply.ts';
@@ -36,9 +37,11 @@ export async function blockUnits(
       status: 'completed', availableAt: null, pendingExpiresAt: null, reversesId: null, transferId: null, blockId: null,
       comment: input.comment ?? null, externalRef: null, createdAt: scope.now, completedAt: scope.now, updatedAt: scope.now,
     };
-    await transactions.insertTransaction(tx, block);
-    await lots.adjustLots(tx, allocations.map((a) => ({ lotId: a.lotId, remaining: 0, blocked: a.amount })));
-    await lots.insertAllocations(tx, programId, block.id, allocations);
+    await runWrites(tx, [
+      transactions.insertTransactionWrite(block),
+      ...lots.adjustLotsWrites(allocations.map((a) => ({ lotId: a.lotId, remaining: 0, blocked: a.amount }))),
+      ...lots.insertAllocationsWrites(programId, block.id, allocations),
+    ]);
     const before = figuresOf(ls.balance);
     ls.balance.available -= input.amount;
     ls.balance.blocked += input.amount;
@@ -70,10 +73,12 @@ export async function unblockUnits(ctx: ServiceContext, programId: string, block
       status: 'completed', availableAt: null, pendingExpiresAt: null, reversesId: null, transferId: null, blockId,
       comment: null, externalRef: null, createdAt: scope.now, completedAt: scope.now, updatedAt: scope.now,
     };
-    await transactions.insertTransaction(tx, release);
-    await lots.adjustLots(tx, allocations.map((a) => a.lotStatus === 'expired'
-      ? { lotId: a.lotId, remaining: -a.amount, blocked: -a.amount, expired: a.amount }
-      : { lotId: a.lotId, remaining: 0, blocked: -a.amount }));
+    await runWrites(tx, [
+      transactions.insertTransactionWrite(release),
+      ...lots.adjustLotsWrites(allocations.map((a) => a.lotStatus === 'expired'
+        ? { lotId: a.lotId, remaining: -a.amount, blocked: -a.amount, expired: a.amount }
+        : { lotId: a.lotId, remaining: 0, blocked: -a.amount })),
+    ]);
     // Told as what happens: every blocked unit is released (the unblock events), then those of
     // lots that expired meanwhile expire at once (the expiry events), so receivers see them go.
     const before = figuresOf(ls.balance);

@@ -7,7 +7,8 @@ import type { BalanceRow } from '../../storage/ledger/balances.ts';
 import { lockBalance } from '../../storage/ledger/balances.ts';
 import { findDefaultDefinition, findDefinition } from '../../storage/ledger/definitions.ts';
 import { findMember, type MemberRow } from '../../storage/members.ts';
-import { findMemberSubscription, findSubscription, type SubscriptionRow } from '../../storage/subscriptions.ts';
+import { findSubscription, type SubscriptionRow } from '../../storage/subscriptions.ts';
+import { findMemberBalanceTarget } from '../../storage/ledger/targets.ts';
 import type { ProgramScope } from '../emit-context.ts';
 import { memberSnapshot } from '../members/member-views.ts';
 
@@ -44,6 +45,22 @@ export interface ResolvedTarget {
   definition: BalanceDefinition;
 }
 
+const memberMissing = (memberId: string, field: string) =>
+  new Problem(404, 'not-found', 'Not found', `member ${memberId} does not exist`, [{ field, message: 'is not a member of this program' }]);
+
+/** What a target resolved to, checked: known definition (404 / 422 naming the field), active subscription (409). */
+async function checkedTarget(
+  tx: Queryable, programId: string, target: BalanceTarget, prefix: string,
+  found: { member: MemberRow | undefined; subscription: SubscriptionRow | undefined; definition: BalanceDefinition | undefined },
+): Promise<ResolvedTarget> {
+  // A definition not found is looked up again, by the function that names the reason.
+  const definition = found.definition ?? await loadDefinition(tx, programId, target.balanceDefinitionId, `${prefix}/balanceDefinitionId`);
+  if (!found.subscription || found.subscription.status !== 'active') {
+    throw new Problem(409, 'subscription-revoked', 'No active subscription', 'the member has no active subscription in this program');
+  }
+  return { member: found.member!, subscription: found.subscription, definition };
+}
+
 /**
  * Resolves the member, their active subscription and the definition. Refuses unknown ones
  * (404 naming the field) and revoked subscriptions (409).
@@ -52,27 +69,21 @@ export async function resolveTarget(
   tx: Queryable, scope: ProgramScope, target: BalanceTarget, prefix = '', memberField = `${prefix}/memberId`,
 ): Promise<ResolvedTarget> {
   const programId = scope.program.id;
-  let member: MemberRow | undefined;
-  let subscription: SubscriptionRow | undefined;
   if (target.memberId) {
-    member = await findMember(tx, programId, target.memberId);
-    if (!member) throw new Problem(404, 'not-found', 'Not found', `member ${target.memberId} does not exist`, [{ field: memberField, message: 'is not a member of this program' }]);
-    subscription = await findMemberSubscription(tx, programId, member.id);
-  } else if (target.loyaltySubscriptionId) {
-    subscription = await findSubscription(tx, programId, target.loyaltySubscriptionId);
+    const found = await findMemberBalanceTarget(tx, programId, target.memberId, target.balanceDefinitionId ?? null);
+    if (!found.member) throw memberMissing(target.memberId, memberField);
+    return checkedTarget(tx, programId, target, prefix, found);
+  }
+  if (target.loyaltySubscriptionId) {
+    const subscription = await findSubscription(tx, programId, target.loyaltySubscriptionId);
     if (!subscription) {
       throw new Problem(404, 'not-found', 'Not found', `subscription ${target.loyaltySubscriptionId} does not exist`,
         [{ field: `${prefix}/loyaltySubscriptionId`, message: 'is not a subscription of this program' }]);
     }
-    member = await findMember(tx, programId, subscription.memberId);
-  } else {
-    throw invalidInput(`${prefix}/memberId`, 'give memberId or loyaltySubscriptionId');
+    const member = await findMember(tx, programId, subscription.memberId);
+    return checkedTarget(tx, programId, target, prefix, { member, subscription, definition: undefined });
   }
-  const definition = await loadDefinition(tx, programId, target.balanceDefinitionId, `${prefix}/balanceDefinitionId`);
-  if (!subscription || subscription.status !== 'active') {
-    throw new Problem(409, 'subscription-revoked', 'No active subscription', 'the member has no active subscription in this program');
-  }
-  return { member: member!, subscription, definition };
+  throw invalidInput(`${prefix}/memberId`, 'give memberId or loyaltySubscriptionId');
 }
 
 /** Locks (creating on first use) the balance of a resolved target. */
@@ -88,11 +99,19 @@ export async function lockResolved(tx: Queryable, scope: ProgramScope, resolved:
  * Resolves the member, their active subscription and the definition, and locks the balance
  * (creating it on first use). Refuses inactive members and revoked subscriptions with a
  * problem; the caller decides whether such a refusal also fires balance_transaction_unauthorized.
+ * A member's existing balance is found and locked in the same round trip as the rest.
  */
 export async function openBalance(
   tx: Queryable, scope: ProgramScope, target: BalanceTarget, prefix = '', memberField = `${prefix}/memberId`,
 ): Promise<LedgerScope> {
-  return lockResolved(tx, scope, await resolveTarget(tx, scope, target, prefix, memberField));
+  if (!target.memberId) return lockResolved(tx, scope, await resolveTarget(tx, scope, target, prefix, memberField));
+  const programId = scope.program.id;
+  const found = await findMemberBalanceTarget(tx, programId, target.memberId, target.balanceDefinitionId ?? null, { lockBalance: true });
+  if (!found.member) throw memberMissing(target.memberId, memberField);
+  const resolved = await checkedTarget(tx, programId, target, prefix, found);
+  if (!found.balance) return lockResolved(tx, scope, resolved);
+  const { member, subscription, definition } = resolved;
+  return { scope, member, snapshot: memberSnapshot(member, subscription), subscription, definition, balance: found.balance, created: false };
 }
 
 /**

@@ -7,6 +7,7 @@ import { uuidv7 } from '../../domain/ids.ts';
 import { Problem, conflict, invalidInput, notFound } from '../../domain/problem.ts';
 import { scheduleJob, unscheduleJob } from '../../scheduler/schedule.ts';
 import type { Queryable } from '../../storage/db.ts';
+import type { Write } from '../../storage/writes.ts';
 import { lockBalanceById } from '../../storage/ledger/balances.ts';
 import { findDefinition } from '../../storage/ledger/definitions.ts';
 import * as transactions from '../../storage/ledger/transactions.ts';
@@ -91,9 +92,10 @@ export async function checkMovement(tx: Queryable, ls: LedgerScope, kind: 'credi
 
 /** Applies a completed credit or debit to the locked balance and emits its events. */
 export async function completeMovement(
-  tx: Queryable, ls: LedgerScope, t: LedgerTransactionRow, options: { maximumReached: boolean; sourceEventId?: string | null },
+  tx: Queryable, ls: LedgerScope, t: LedgerTransactionRow,
+  options: { maximumReached: boolean; sourceEventId?: string | null; alsoWrite?: Write[] },
 ) {
-  const change = t.kind === 'credit' ? await creditBalance(tx, ls, t, t.reason) : await debitBalance(tx, ls, t);
+  const change = t.kind === 'credit' ? await creditBalance(tx, ls, t, t.reason, options.alsoWrite) : await debitBalance(tx, ls, t, options.alsoWrite);
   await emitBalanceChange(tx, ls.scope.emit, {
     member: ls.snapshot,
     definition: ls.definition,
@@ -177,9 +179,15 @@ export async function createInScope(tx: Queryable, ls: LedgerScope, input: Trans
     completedAt: input.autoComplete ? scope.now : null,
     updatedAt: scope.now,
   };
+  if (input.autoComplete) {
+    // The transaction's row goes with its lot changes: one round trip.
+    await completeMovement(tx, ls, t, {
+      maximumReached: checked.maximumReached, sourceEventId: input.sourceEventId, alsoWrite: [transactions.insertTransactionWrite(t)],
+    });
+    return transactionView(t);
+  }
   await transactions.insertTransaction(tx, t);
-  if (input.autoComplete) await completeMovement(tx, ls, t, { maximumReached: checked.maximumReached, sourceEventId: input.sourceEventId });
-  else if (t.pendingExpiresAt) {
+  if (t.pendingExpiresAt) {
     await scheduleJob(tx, { programId: t.programId, kind: ledgerJobs.pendingTimeout, runAt: t.pendingExpiresAt,
       payload: { transactionId: t.id }, dedupeKey: `${ledgerJobs.pendingTimeout}:${t.id}`, now: scope.emit.now });
   }

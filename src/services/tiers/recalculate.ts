@@ -99,12 +99,13 @@ export async function tierHolder(tx: Queryable, programId: string, member: Membe
 
 /**
  * Recalculates a member's tiers after a change of their standing (a completed balance change),
- * in the caller's transaction, in the groups whose strategies are real time. Cheap when the
- * program has none: one indexed query, asked once per transaction.
+ * in the caller's transaction, in the groups whose strategies are real time. Free when the
+ * program has none (the program scope knows).
  */
 export async function recalculateMemberTier(
   tx: Queryable, scope: ProgramScope, memberId: string, cause: { sourceEventId: string | null },
 ): Promise<void> {
+  if (!scope.hasRealtimeTierGroups) return;
   const groups = await realtimeGroups(tx, scope.program.id);
   if (groups.length === 0 || isResettingUnits(tx)) return;
   const member = await findMember(tx, scope.program.id, memberId);
@@ -127,7 +128,7 @@ export async function recalculateMemberTier(
 export async function recalculateMembersTiers(
   tx: Queryable, scope: ProgramScope, memberIds: string[], cause: { sourceEventId: string | null },
 ): Promise<void> {
-  if (memberIds.length === 0 || (await realtimeGroups(tx, scope.program.id)).length === 0) return;
+  if (memberIds.length === 0 || !scope.hasRealtimeTierGroups || (await realtimeGroups(tx, scope.program.id)).length === 0) return;
   for (const memberId of new Set(memberIds)) await recalculateMemberTier(tx, scope, memberId, cause);
 }
 

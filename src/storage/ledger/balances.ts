@@ -11,7 +11,7 @@ export interface BalanceRow extends BalanceFigures {
   updatedAt: Date;
 }
 
-const columns = `b.id, b.program_id AS "programId", b.subscription_id AS "subscriptionId", b.definition_id AS "definitionId",
+export const balanceColumns = `b.id, b.program_id AS "programId", b.subscription_id AS "subscriptionId", b.definition_id AS "definitionId",
   b.available, b.pending, b.blocked, b.spent, b.expired, b.earned, b.status, b.created_at AS "createdAt", b.updated_at AS "updatedAt"`;
 
 /**
@@ -24,7 +24,7 @@ export async function lockBalance(
   b: { id: string; programId: string; subscriptionId: string; definitionId: string; now: Date },
 ): Promise<{ balance: BalanceRow; created: boolean }> {
   const lock = () => tx.query<BalanceRow>(
-    `SELECT ${columns} FROM balances b WHERE b.subscription_id = $1 AND b.definition_id = $2 FOR UPDATE`,
+    `SELECT ${balanceColumns} FROM balances b WHERE b.subscription_id = $1 AND b.definition_id = $2 FOR UPDATE`,
     [b.subscriptionId, b.definitionId],
   );
   // Most operations find the balance there: one statement.
@@ -40,14 +40,14 @@ export async function lockBalance(
 }
 
 export async function lockBalanceById(tx: Queryable, programId: string, id: string) {
-  const rows = await tx.query<BalanceRow>(`SELECT ${columns} FROM balances b WHERE b.program_id = $1 AND b.id = $2 FOR UPDATE`, [programId, id]);
+  const rows = await tx.query<BalanceRow>(`SELECT ${balanceColumns} FROM balances b WHERE b.program_id = $1 AND b.id = $2 FOR UPDATE`, [programId, id]);
   return rows[0];
 }
 
 /** Locks several balances of a program in the ledger's lock order (subscription, then definition), returned in that order. */
 export async function lockBalancesById(tx: Queryable, programId: string, ids: string[]) {
   return tx.query<BalanceRow>(
-    `SELECT ${columns} FROM balances b WHERE b.program_id = $1 AND b.id = ANY ($2::uuid[])
+    `SELECT ${balanceColumns} FROM balances b WHERE b.program_id = $1 AND b.id = ANY ($2::uuid[])
      ORDER BY b.subscription_id, b.definition_id FOR UPDATE`,
     [programId, ids],
   );
@@ -83,11 +83,11 @@ export async function saveFigures(tx: Queryable, balance: BalanceRow, now: Date)
 }
 
 export async function listSubscriptionBalances(tx: Queryable, subscriptionId: string) {
-  return tx.query<BalanceRow>(`SELECT ${columns} FROM balances b WHERE b.subscription_id = $1 ORDER BY b.id`, [subscriptionId]);
+  return tx.query<BalanceRow>(`SELECT ${balanceColumns} FROM balances b WHERE b.subscription_id = $1 ORDER BY b.id`, [subscriptionId]);
 }
 
 export async function findBalance(tx: Queryable, subscriptionId: string, definitionId: string) {
-  const rows = await tx.query<BalanceRow>(`SELECT ${columns} FROM balances b WHERE b.subscription_id = $1 AND b.definition_id = $2`,
+  const rows = await tx.query<BalanceRow>(`SELECT ${balanceColumns} FROM balances b WHERE b.subscription_id = $1 AND b.definition_id = $2`,
     [subscriptionId, definitionId]);
   return rows[0];
 }

@@ -2,7 +2,7 @@ import type { BalanceDefinition } from '../../domain/ledger/definition.ts';
 import type { Queryable } from '../db.ts';
 import type { PageRequest } from '../pagination.ts';
 
-const columns = `d.id, d.program_id AS "programId", d.name, d.unit, d.decimals, d.metadata, d.minimum, d.maximum,
+export const definitionColumns = `d.id, d.program_id AS "programId", d.name, d.unit, d.decimals, d.metadata, d.minimum, d.maximum,
   d.maximum_strategy AS "maximumStrategy", d.credit_cap AS "creditCap", d.debit_cap AS "debitCap",
   d.credit_rounding AS "creditRounding", d.debit_rounding AS "debitRounding", d.expiry, d.pending_days AS "pendingDays",
   d.velocity_limits AS "velocityLimits", d.reminder_days_before AS "reminderDaysBefore", d.is_default AS "isDefault",
@@ -37,18 +37,18 @@ export async function saveDefinition(tx: Queryable, d: BalanceDefinition): Promi
 }
 
 export async function findDefinition(tx: Queryable, programId: string, id: string) {
-  const rows = await tx.query<BalanceDefinition>(`SELECT ${columns} FROM balance_definitions d WHERE d.program_id = $1 AND d.id = $2`, [programId, id]);
+  const rows = await tx.query<BalanceDefinition>(`SELECT ${definitionColumns} FROM balance_definitions d WHERE d.program_id = $1 AND d.id = $2`, [programId, id]);
   return rows[0];
 }
 
 export async function findDefaultDefinition(tx: Queryable, programId: string) {
-  const rows = await tx.query<BalanceDefinition>(`SELECT ${columns} FROM balance_definitions d WHERE d.program_id = $1 AND d.is_default`, [programId]);
+  const rows = await tx.query<BalanceDefinition>(`SELECT ${definitionColumns} FROM balance_definitions d WHERE d.program_id = $1 AND d.is_default`, [programId]);
   return rows[0];
 }
 
 export async function listDefinitions(tx: Queryable, programId: string, page: PageRequest) {
   return tx.query<BalanceDefinition>(
-    `SELECT ${columns} FROM balance_definitions d WHERE d.program_id = $1 AND ($2::uuid IS NULL OR d.id > $2) ORDER BY d.id LIMIT $3`,
+    `SELECT ${definitionColumns} FROM balance_definitions d WHERE d.program_id = $1 AND ($2::uuid IS NULL OR d.id > $2) ORDER BY d.id LIMIT $3`,
     [programId, page.after, page.limit + 1],
   );
 }

@@ -1,6 +1,7 @@
 import type { Allocation } from '../../domain/ledger/allocation.ts';
 import type { Queryable } from '../db.ts';
 import type { PageRequest } from '../pagination.ts';
+import { runWrites, type Write } from '../writes.ts';
 
 export interface LotRow {
   id: string;
@@ -22,14 +23,18 @@ const columns = `l.id, l.program_id AS "programId", l.balance_id AS "balanceId",
   l.amount, l.remaining, l.blocked, l.expired, l.status, l.available_from AS "availableFrom", l.expires_at AS "expiresAt",
   l.source, l.created_at AS "createdAt"`;
 
-export async function insertLot(tx: Queryable, lot: LotRow): Promise<void> {
-  await tx.query(
-    `INSERT INTO lots (id, program_id, balance_id, transaction_id, amount, remaining, blocked, expired, status, available_from,
+export function insertLotWrite(lot: LotRow): Write {
+  return {
+    sql: `INSERT INTO lots (id, program_id, balance_id, transaction_id, amount, remaining, blocked, expired, status, available_from,
        expires_at, source, created_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-    [lot.id, lot.programId, lot.balanceId, lot.transactionId, lot.amount, lot.remaining, lot.blocked, lot.expired, lot.status,
+    params: [lot.id, lot.programId, lot.balanceId, lot.transactionId, lot.amount, lot.remaining, lot.blocked, lot.expired, lot.status,
       lot.availableFrom, lot.expiresAt, lot.source, lot.createdAt],
-  );
+  };
+}
+
+export async function insertLot(tx: Queryable, lot: LotRow): Promise<void> {
+  await runWrites(tx, [insertLotWrite(lot)]);
 }
 
 /** The active lots of a balance with free units (the caller holds the balance lock). */
@@ -51,31 +56,40 @@ export async function findLotOfTransaction(tx: Queryable, transactionId: string)
   return rows[0];
 }
 
-/** Applies signed changes to lots' remaining and blocked units. */
-export async function adjustLots(
-  tx: Queryable,
-  changes: { lotId: string; remaining: number; blocked: number; expired?: number }[],
-): Promise<void> {
-  if (changes.length === 0) return;
-  await tx.query(
-    `UPDATE lots l SET remaining = l.remaining + c.remaining, blocked = l.blocked + c.blocked, expired = l.expired + c.expired
+type LotChange = { lotId: string; remaining: number; blocked: number; expired?: number };
+
+/** Signed changes to lots' remaining, blocked and expired units (none: no write). */
+export function adjustLotsWrites(changes: LotChange[]): Write[] {
+  if (changes.length === 0) return [];
+  return [{
+    sql: `UPDATE lots l SET remaining = l.remaining + c.remaining, blocked = l.blocked + c.blocked, expired = l.expired + c.expired
      FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::bigint[]) AS c (id, remaining, blocked, expired)
      WHERE l.id = c.id`,
-    [changes.map((c) => c.lotId), changes.map((c) => c.remaining), changes.map((c) => c.blocked), changes.map((c) => c.expired ?? 0)],
-  );
+    params: [changes.map((c) => c.lotId), changes.map((c) => c.remaining), changes.map((c) => c.blocked), changes.map((c) => c.expired ?? 0)],
+  }];
+}
+
+/** Applies signed changes to lots' remaining and blocked units. */
+export async function adjustLots(tx: Queryable, changes: LotChange[]): Promise<void> {
+  await runWrites(tx, adjustLotsWrites(changes));
 }
 
 export async function setLotStatus(tx: Queryable, id: string, status: LotRow['status']): Promise<void> {
   await tx.query(`UPDATE lots SET status = $2 WHERE id = $1`, [id, status]);
 }
 
-export async function insertAllocations(tx: Queryable, programId: string, transactionId: string, allocations: Allocation[]) {
-  if (allocations.length === 0) return;
-  await tx.query(
-    `INSERT INTO lot_allocations (transaction_id, lot_id, program_id, amount)
+/** Which units of which lots a debit took (none: no write). */
+export function insertAllocationsWrites(programId: string, transactionId: string, allocations: Allocation[]): Write[] {
+  if (allocations.length === 0) return [];
+  return [{
+    sql: `INSERT INTO lot_allocations (transaction_id, lot_id, program_id, amount)
      SELECT $1, a.lot_id, $2, a.amount FROM unnest($3::uuid[], $4::bigint[]) AS a (lot_id, amount)`,
-    [transactionId, programId, allocations.map((a) => a.lotId), allocations.map((a) => a.amount)],
-  );
+    params: [transactionId, programId, allocations.map((a) => a.lotId), allocations.map((a) => a.amount)],
+  }];
+}
+
+export async function insertAllocations(tx: Queryable, programId: string, transactionId: string, allocations: Allocation[]) {
+  await runWrites(tx, insertAllocationsWrites(programId, transactionId, allocations));
 }
 
 export async function allocationsOf(tx: Queryable, transactionId: string) {

@@ -1,4 +1,5 @@
 import type { Queryable } from '../db.ts';
+import { runWrites, type Write } from '../writes.ts';
 
 export interface Moment {
   id: string;
@@ -18,10 +19,10 @@ export interface Moment {
  * `settledAfter` keeps the shortcut away from a job that could be claimed before this transaction
  * commits (the scheduler would then run it without seeing this transaction's lots).
  */
-export async function scheduleMoments(tx: Queryable, programId: string, moments: Moment[], now: Date, settledAfter: Date) {
-  if (moments.length === 0) return;
-  await tx.query(
-    `INSERT INTO scheduled_jobs (id, program_id, kind, run_at, payload, dedupe_key, created_at)
+export function scheduleMomentsWrites(programId: string, moments: Moment[], now: Date, settledAfter: Date): Write[] {
+  if (moments.length === 0) return [];
+  return [{
+    sql: `INSERT INTO scheduled_jobs (id, program_id, kind, run_at, payload, dedupe_key, created_at)
      SELECT j.id, $1, j.kind, j.run_at, j.payload, j.dedupe_key, $2
      FROM unnest($3::uuid[], $4::text[], $5::timestamptz[], $6::jsonb[], $7::text[]) AS j (id, kind, run_at, payload, dedupe_key)
      WHERE NOT EXISTS (
@@ -32,7 +33,11 @@ export async function scheduleMoments(tx: Queryable, programId: string, moments:
      ON CONFLICT (program_id, dedupe_key) WHERE dedupe_key IS NOT NULL
      DO UPDATE SET id = EXCLUDED.id, run_at = EXCLUDED.run_at, payload = EXCLUDED.payload, kind = EXCLUDED.kind,
                    attempts = 0, last_error = NULL`,
-    [programId, now, moments.map((m) => m.id), moments.map((m) => m.kind), moments.map((m) => m.runAt),
+    params: [programId, now, moments.map((m) => m.id), moments.map((m) => m.kind), moments.map((m) => m.runAt),
       moments.map((m) => JSON.stringify(m.payload)), moments.map((m) => m.dedupeKey), settledAfter],
-  );
+  }];
+}
+
+export async function scheduleMoments(tx: Queryable, programId: string, moments: Moment[], now: Date, settledAfter: Date) {
+  await runWrites(tx, scheduleMomentsWrites(programId, moments, now, settledAfter));
 }

@@ -1,5 +1,6 @@
 import type { Queryable } from '../db.ts';
 import type { PageRequest } from '../pagination.ts';
+import { runWrites, type Write } from '../writes.ts';
 
 export type TransactionKind = 'credit' | 'debit' | 'block' | 'unblock';
 export type TransactionStatus = 'pending' | 'completed' | 'cancelled' | 'expired';
@@ -29,14 +30,19 @@ const columns = `t.id, t.program_id AS "programId", t.balance_id AS "balanceId",
   t.transfer_id AS "transferId", t.block_id AS "blockId", t.comment, t.external_ref AS "externalRef",
   t.created_at AS "createdAt", t.completed_at AS "completedAt", t.updated_at AS "updatedAt"`;
 
-export async function insertTransaction(tx: Queryable, t: LedgerTransactionRow): Promise<void> {
-  await tx.query(
-    `INSERT INTO ledger_transactions (id, program_id, balance_id, kind, reason, amount, status, available_at, pending_expires_at,
+/** The INSERT of a transaction, to be sent with the writes that go with it (runWrites). */
+export function insertTransactionWrite(t: LedgerTransactionRow): Write {
+  return {
+    sql: `INSERT INTO ledger_transactions (id, program_id, balance_id, kind, reason, amount, status, available_at, pending_expires_at,
        reverses_id, transfer_id, block_id, comment, external_ref, created_at, completed_at, updated_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
-    [t.id, t.programId, t.balanceId, t.kind, t.reason, t.amount, t.status, t.availableAt, t.pendingExpiresAt, t.reversesId,
+    params: [t.id, t.programId, t.balanceId, t.kind, t.reason, t.amount, t.status, t.availableAt, t.pendingExpiresAt, t.reversesId,
       t.transferId, t.blockId, t.comment, t.externalRef, t.createdAt, t.completedAt, t.updatedAt],
-  );
+  };
+}
+
+export async function insertTransaction(tx: Queryable, t: LedgerTransactionRow): Promise<void> {
+  await runWrites(tx, [insertTransactionWrite(t)]);
 }
 
 export async function saveTransactionState(tx: Queryable, t: LedgerTransactionRow): Promise<void> {
