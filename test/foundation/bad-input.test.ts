@@ -8,6 +8,8 @@ import { expectProblem, snapshot } from './helpers.ts';
  */
 
 let h: Harness;
+/** The JSON text of {"a": {"a": … {}}}, `levels` objects deep (too deep for JSON.stringify). */
+const nested = (levels: number) => `${'{"a":'.repeat(levels - 1)}{}${'}'.repeat(levels - 1)}`;
 const f = { programId: '', programKey: '', otherProgramId: '', otherKey: '', otherKeyId: '', revokedKey: '' };
 const unknownId = '019c0000-0000-7000-8000-000000000000';
 
@@ -83,6 +85,11 @@ const cases: Case[] = [
   { name: 'create: text/plain body', method: 'POST', url: () => '/v1/programs', body: '{"name":"X"}', headers: { 'content-type': 'text/plain' }, status: 415, field: 'header.content-type' },
   { name: 'create: form body', method: 'POST', url: () => '/v1/programs', body: 'name=X', headers: { 'content-type': 'application/x-www-form-urlencoded' }, status: 415, field: 'header.content-type' },
   { name: 'create: NUL character in the name', method: 'POST', url: () => '/v1/programs', body: { name: 'Cof\u0000fee' }, status: 400, field: '/name' },
+  // Code that walks free JSON recurses (idempotency hashes, canonical forms): refused before it runs.
+  { name: 'create: a body nested 5,000 levels deep, with an Idempotency-Key', method: 'POST', url: () => '/v1/programs',
+    body: `{"name":"Deep","settings":${nested(5000)}}`, headers: { ...json, 'idempotency-key': 'deep-body' }, status: 400, field: `/settings${'/a'.repeat(63)}` },
+  { name: 'create: a list nested 65 levels deep', method: 'POST', url: () => '/v1/programs',
+    body: { name: 'Deep', settings: { members: JSON.parse('['.repeat(64) + ']'.repeat(64)) } }, status: 400, field: `/settings/members${'/0'.repeat(62)}` },
   { name: 'create: Idempotency-Key too long', method: 'POST', url: () => '/v1/programs', body: { name: 'X' }, headers: { 'idempotency-key': 'k'.repeat(256) }, status: 400, field: 'header.idempotency-key' },
   { name: 'create: no key', method: 'POST', url: () => '/v1/programs', key: () => '', body: { name: 'X' }, status: 401 },
   { name: 'create: unknown key', method: 'POST', url: () => '/v1/programs', key: () => 'pc_adm_notakey', body: { name: 'X' }, status: 401 },

@@ -14,15 +14,15 @@ export const problemsPlugin = fp(async (app: FastifyInstance) => {
   // JSON is the only body the API reads: anything else is refused as 415 before validation.
   app.removeContentTypeParser('text/plain');
 
-  // PostgreSQL text and jsonb cannot hold U+0000: refuse it here, naming the field, instead of
-  // letting the database fail the request with a 500.
+  // PostgreSQL text and jsonb cannot hold U+0000, and code that walks free JSON (idempotency
+  // hashes, canonical forms, conditions) recurses: refuse both here, naming the field, instead of
+  // letting the database or a stack overflow fail the request with a 500.
   app.addHook('preValidation', async (request) => {
     for (const [part, value] of [['body', request.body], ['query', request.query], ['path', request.params]] as const) {
-      const at = findNul(value, '');
-      if (at !== null) {
-        const field = part === 'body' ? at || '/' : `${part}.${at.slice(1)}`;
-        throw new Problem(400, 'invalid-request', 'Invalid request', `${field}: must not contain the NUL character`,
-          [{ field, message: 'must not contain the NUL character' }]);
+      const found = findUnacceptable(value, '');
+      if (found !== null) {
+        const field = part === 'body' ? found.at || '/' : `${part}.${found.at.slice(1)}`;
+        throw new Problem(400, 'invalid-request', 'Invalid request', `${field}: ${found.message}`, [{ field, message: found.message }]);
       }
     }
   });
@@ -79,20 +79,26 @@ interface ValidationEntry {
   message?: string;
 }
 
+/** How deep any request body may nest objects and lists; no field of the API needs more. */
+export const maxJsonDepth = 64;
+
 /**
- * JSON Pointer of the first string (value or key) holding U+0000, or null. Walks with its own
- * stack, depth first: a body nested thousands of levels deep must not overflow the call stack.
+ * The JSON Pointer of the first string (value or key) holding U+0000, or of the first object or
+ * list nested deeper than maxJsonDepth, with the reason; null when there is none. Walks with its
+ * own stack, depth first: a body nested thousands of levels deep must not overflow the call stack.
  */
-function findNul(value: unknown, at: string): string | null {
-  const stack: { value: unknown; at: string; badKey: boolean }[] = [{ value, at, badKey: false }];
+function findUnacceptable(value: unknown, at: string): { at: string; message: string } | null {
+  const nul = 'must not contain the NUL character';
+  const stack: { value: unknown; at: string; depth: number; badKey: boolean }[] = [{ value, at, depth: 0, badKey: false }];
   for (let next = stack.pop(); next; next = stack.pop()) {
-    if (next.badKey) return next.at;
-    if (typeof next.value === 'string' && next.value.includes('\u0000')) return next.at;
+    if (next.badKey) return { at: next.at, message: nul };
+    if (typeof next.value === 'string' && next.value.includes('\u0000')) return { at: next.at, message: nul };
     if (next.value === null || typeof next.value !== 'object') continue;
+    if (next.depth === maxJsonDepth) return { at: next.at, message: `nests objects and lists deeper than ${maxJsonDepth} levels` };
     const entries = Object.entries(next.value);
     for (let i = entries.length - 1; i >= 0; i--) {
       const [key, item] = entries[i];
-      stack.push({ value: item, at: `${next.at}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`, badKey: key.includes('\u0000') });
+      stack.push({ value: item, at: `${next.at}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`, depth: next.depth + 1, badKey: key.includes('\u0000') });
     }
   }
   return null;
