@@ -226,7 +226,7 @@ describe('effects', () => {
     expect((await p.call('POST', '/v1/members/01900000-0000-7000-8000-000000000000/custom-events', { type: 'x' })).statusCode).toBe(404);
   });
 
-  it('refuses a custom event body nested deeper than 32 levels (422 naming the field), before anything is written', async () => {
+  it('refuses a custom event body nested deeper than 32 levels (422 naming the field; past 64, 400 as on every route), before anything is written', async () => {
     const p = await purchaseProgram(h);
     const ada = await p.register({ email: 'ada-deep@example.com' });
     // No campaign listens: the body is refused all the same, whatever a campaign would read.
@@ -235,11 +235,15 @@ describe('effects', () => {
     const nested = (levels: number) => '{"a":'.repeat(levels - 1) + '[1]' + '}'.repeat(levels - 1);
     await p.events();
     const before = await ledgerSnapshot(h.db);
+    // Past every route's limit (64 levels from the request's root), the request is refused before any hook walks it.
     const deep = await send(nested(5000));
-    expect(deep.statusCode, deep.body).toBe(422);
-    expect(deep.json().errors).toEqual([{ field: `/body${'/a'.repeat(32)}`, message: 'nests deeper than 32 levels (objects and lists)' }]);
+    expect(deep.statusCode, deep.body).toBe(400);
+    expect(deep.json().errors).toEqual([{ field: `/body${'/a'.repeat(63)}`, message: 'nests objects and lists deeper than 64 levels' }]);
     const keyed = await send(nested(5000), { 'idempotency-key': 'deep-1' });
-    expect(keyed.statusCode, keyed.body).toBe(422);
+    expect(keyed.statusCode, keyed.body).toBe(400);
+    const overEvents = await send(nested(40), { 'idempotency-key': 'deep-2' });
+    expect(overEvents.statusCode, overEvents.body).toBe(422);
+    expect(overEvents.json().errors).toEqual([{ field: `/body${'/a'.repeat(32)}`, message: 'nests deeper than 32 levels (objects and lists)' }]);
     const justOver = await send(nested(33));
     expect(justOver.statusCode).toBe(422);
     expect(justOver.json().errors[0].field).toBe(`/body${'/a'.repeat(32)}`);

@@ -310,8 +310,9 @@ describe('the issuing contract for campaigns and tiers', () => {
             await tx.query(`UPDATE rewards SET cost = 30, balance_definition_id = $2 WHERE id = $1`, [reward.id, stars.id]);
           }
           if (/FROM rewards r WHERE .* FOR UPDATE/s.test(sql)) locks.push('reward');
-          if (/FROM balances b WHERE b\.subscription_id = \$1 AND b\.definition_id = \$2 FOR UPDATE/.test(sql)) {
-            locks.push(params![1] === stars.id ? 'stars' : 'points');
+          // A balance is locked on its own or with the member's other rows (storage/ledger/targets.ts).
+          if (/FROM balances b\s+WHERE b\.subscription_id = .* FOR UPDATE/s.test(sql)) {
+            locks.push(params!.includes(stars.id) ? 'stars' : 'points');
           }
           if (sql.startsWith('ROLLBACK TO SAVEPOINT')) locks.push('rollback');
           return tx.query(sql, params);
