@@ -36,8 +36,19 @@ registerAjvFormats();
  */
 const validatorCompiler: FastifySchemaCompiler<TSchema> = (route) => {
   const validate = TypeBoxValidatorCompiler(route);
-  if (route.httpPart !== 'body') return validate;
-  return (value) => validate(value === undefined || value === null ? {} : value);
+  if (route.httpPart === 'body') return (value) => validate(value === undefined || value === null ? {} : value);
+  // TypeBox's conversion would make `?limit=2.5` 2 and `?limit=true` 1: an integer in a query or
+  // a path must be written as one.
+  const integers = Object.entries((route.schema as { properties?: Record<string, { type?: string }> }).properties ?? {})
+    .filter(([, property]) => property.type === 'integer').map(([name]) => name);
+  if (integers.length === 0) return validate;
+  return (value) => {
+    const given = (value ?? {}) as Record<string, unknown>;
+    const wrong = integers.filter((name) => typeof given[name] === 'string' && !/^-?\d+$/.test(given[name] as string));
+    if (wrong.length === 0) return validate(value);
+    return { error: wrong.map((name) => ({ keyword: 'type', instancePath: `/${name}`, schemaPath: `#/properties/${name}/type`,
+      params: { type: 'integer' }, message: 'must be integer' })) as never };
+  };
 };
 
 export interface AppOptions {

@@ -125,6 +125,9 @@ const cases: Case[] = [
   { name: "update: another program's key", method: 'PATCH', url: programUrl, key: () => f.otherKey, body: { name: 'Y' }, status: 403 },
 
   // GET /v1/programs
+  { name: 'list: fractional limit', method: 'GET', url: () => '/v1/programs?limit=2.5', status: 400, field: 'query.limit' },
+  { name: 'list: limit as a boolean', method: 'GET', url: () => '/v1/programs?limit=true', status: 400, field: 'query.limit' },
+  { name: 'list: limit in exponent form', method: 'GET', url: () => '/v1/programs?limit=1e1', status: 400, field: 'query.limit' },
   { name: 'list: limit 0', method: 'GET', url: () => '/v1/programs?limit=0', status: 400, field: 'query.limit' },
   { name: 'list: limit over 200', method: 'GET', url: () => '/v1/programs?limit=201', status: 400, field: 'query.limit' },
   { name: 'list: negative limit', method: 'GET', url: () => '/v1/programs?limit=-5', status: 400, field: 'query.limit' },
