@@ -3,7 +3,7 @@
  * - `profiledDb`: wraps a Db and times every statement as the application sees it (client-side
  *   round trip, including waits for row locks), grouped by statement shape; also times each
  *   transaction's parts (pool wait + BEGIN, the work, COMMIT) and how long a transaction holds
- *   the program's event-sequence row lock (from its first `UPDATE programs SET event_sequence`
+ *   the program's event-sequence row lock (from its first `UPDATE event_sequences SET last_sequence`
  *   returning to its COMMIT returning).
  * - `sampleActivity`: samples pg_stat_activity of the benchmark database (what each backend is
  *   doing or waiting on), every few milliseconds, from a connection of its own.
@@ -35,7 +35,7 @@ export interface DbProfile {
 }
 
 const shapeOf = (sql: string) => sql.replace(/\s+/g, ' ').trim().slice(0, 110);
-const isSequenceUpdate = (sql: string) => sql.startsWith('UPDATE programs SET event_sequence');
+const isSequenceUpdate = (sql: string) => sql.startsWith('UPDATE event_sequences SET last_sequence');
 
 export function profiledDb(db: Db): { db: Db; profile: DbProfile } {
   const profile: DbProfile = {

@@ -24,10 +24,10 @@ export async function insertEvent(tx: Queryable, event: EventRow): Promise<void>
 const recentFanOut = new Map<string, number>();
 const maxRemembered = 10_000;
 
-/** The batch's events numbered by this statement (the program row locked until the transaction ends). */
+/** The batch's events numbered by this statement (the program's counter row locked until the transaction ends). */
 const numbered = `taken AS (
-       UPDATE programs SET event_sequence = event_sequence + cardinality($3::uuid[]) WHERE id = $1
-       RETURNING event_sequence - cardinality($3::uuid[]) AS base
+       UPDATE event_sequences SET last_sequence = last_sequence + cardinality($3::uuid[]) WHERE program_id = $1
+       RETURNING last_sequence - cardinality($3::uuid[]) AS base
      ),
      batch AS (
        SELECT e.id, e.type, e.n, t.base + e.n AS sequence, replace(e.body, $6, '"sequence":' || (t.base + e.n)) AS body

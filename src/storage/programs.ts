@@ -1,5 +1,6 @@
 import type { Queryable } from './db.ts';
 import type { PageRequest } from './pagination.ts';
+import { runWrites } from './writes.ts';
 
 export type IdentifierName = 'email' | 'phone' | 'cardId';
 
@@ -43,13 +44,17 @@ export interface ProgramRow {
 const columns = `id, name, timezone, settings, clock_offset_ms AS "clockOffsetMs",
   created_at AS "createdAt", updated_at AS "updatedAt"`;
 
+/** A program and its event counter (migration 0014), in one statement. */
 export async function insertProgram(tx: Queryable, program: ProgramRow): Promise<void> {
-  await tx.query(
-    `INSERT INTO programs (id, name, timezone, settings, clock_offset_ms, created_at, updated_at)
+  await runWrites(tx, [
+    {
+      sql: `INSERT INTO programs (id, name, timezone, settings, clock_offset_ms, created_at, updated_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-    [program.id, program.name, program.timezone, JSON.stringify(program.settings), program.clockOffsetMs,
-      program.createdAt, program.updatedAt],
-  );
+      params: [program.id, program.name, program.timezone, JSON.stringify(program.settings), program.clockOffsetMs,
+        program.createdAt, program.updatedAt],
+    },
+    { sql: `INSERT INTO event_sequences (program_id, last_sequence) VALUES ($1, 0)`, params: [program.id] },
+  ]);
 }
 
 export async function findProgram(tx: Queryable, id: string, options: { forUpdate?: boolean } = {}) {

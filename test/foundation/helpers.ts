@@ -21,7 +21,8 @@ export function expectProblem(res: LightMyRequestResponse, status: number, field
 /** Everything the foundation stores, in a comparable form: a request that changes nothing leaves it equal. */
 export async function snapshot(db: Queryable) {
   const programs = await db.query(
-    `SELECT id, name, timezone, settings, clock_offset_ms, event_sequence, created_at, updated_at FROM programs ORDER BY id`,
+    `SELECT p.id, p.name, p.timezone, p.settings, p.clock_offset_ms, s.last_sequence, p.created_at, p.updated_at
+     FROM programs p JOIN event_sequences s ON s.program_id = p.id ORDER BY p.id`,
   );
   const keys = await db.query(`SELECT id, program_id, name, prefix, key_hash, created_at, revoked_at FROM api_keys ORDER BY id`);
   const idempotency = await db.query(`SELECT scope, key, request_hash, status_code FROM idempotency_records ORDER BY scope, key`);

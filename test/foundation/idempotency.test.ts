@@ -120,7 +120,9 @@ describe('Idempotency-Key', () => {
     await h.db.query(`UPDATE idempotency_records SET status_code = NULL, response_body = NULL WHERE scope = 'admin' AND key = $1`, [
       createHash('sha256').update('orphan').digest('hex'),
     ]);
-    await h.db.query(`DELETE FROM programs WHERE id = $1`, [first.json().id]); // rolled back with the process
+    // Rolled back with the process.
+    await h.db.query(`DELETE FROM event_sequences WHERE program_id = $1`, [first.json().id]);
+    await h.db.query(`DELETE FROM programs WHERE id = $1`, [first.json().id]);
 
     h.clock.advance(abandonedAfterMs - 1);
     expectProblem(await create({ name: 'Orphan' }, 'orphan'), 409, 'header.idempotency-key');
