@@ -23,6 +23,9 @@ export class Problem extends Error {
   }
 }
 
+/** A key as one JSON Pointer segment (RFC 6901): `~` and `/` escaped, so a key holding them still names one field. */
+export const pointerSegment = (key: string) => key.replaceAll('~', '~0').replaceAll('/', '~1');
+
 export const invalidInput = (field: string, message: string) =>
   new Problem(422, 'invalid-input', 'Invalid input', `${field}: ${message}`, [{ field, message }]);
 

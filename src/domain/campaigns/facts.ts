@@ -1,10 +1,10 @@
-import { invalidInput } from '../problem.ts';
+import { invalidInput, pointerSegment } from '../problem.ts';
 import type { Value } from './expression.ts';
 import type { PurchaseItem } from './campaign.ts';
 
 /**
- * How deep a custom event's body may nest. Conditions read the body through recursive code
- * (toValue, equality), so a body nested thousands of levels deep would exhaust the stack.
+ * How deep a custom event's body may nest: what conditions read stays small, whatever a business
+ * sends (every request body is also held to 64 levels, src/http/plugins/problems.ts).
  */
 export const maxBodyDepth = 32;
 
@@ -13,7 +13,7 @@ function tooDeep(value: unknown, levels: number, at: string): string | null {
   if (value === null || typeof value !== 'object') return null;
   if (levels === 0) return at;
   for (const [key, child] of Object.entries(value)) {
-    const found = tooDeep(child, levels - 1, `${at}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`);
+    const found = tooDeep(child, levels - 1, `${at}/${pointerSegment(key)}`);
     if (found !== null) return found;
   }
   return null;

@@ -1,5 +1,5 @@
 import type { BalanceDefinition, Expiry, PeriodUnit, Rounding, VelocityLimit } from './definition.ts';
-import { Problem, type FieldIssue } from '../problem.ts';
+import { Problem, pointerSegment, type FieldIssue } from '../problem.ts';
 
 /**
  * The rules of a balance definition's values: ranges, ISO codes, coherent bounds. Pure: the
@@ -64,11 +64,6 @@ const currencies = new Set(Intl.supportedValuesOf('currency'));
 const currencyDecimals = (code: string) =>
   new Intl.NumberFormat('en', { style: 'currency', currency: code }).resolvedOptions().maximumFractionDigits ?? 2;
 
-
-
-/** JSON Pointer escaping, so a metadata key with `/` or `~` still names one field. */
-const pointer = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
-
 export const isWhole = (value: unknown, min: number, max: number): value is number =>
   typeof value === 'number' && Number.isSafeInteger(value) && value >= min && value <= max;
 
@@ -125,7 +120,7 @@ export function checkMetadata(metadata: unknown, issues: Issues): BalanceDefinit
     ok = false;
   }
   for (const [key, value] of entries) {
-    const at = `/metadata/${pointer(key)}`;
+    const at = `/metadata/${pointerSegment(key)}`;
     if (key.length < 1 || key.length > 100) {
       issues.add(at, 'keys must be 1 to 100 characters');
       ok = false;

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { Problem, type FieldIssue } from '../../domain/problem.ts';
+import { Problem, pointerSegment, type FieldIssue } from '../../domain/problem.ts';
 
 /**
  * Every refusal leaves as an RFC 9457 problem naming the field and the reason. Anything that
@@ -98,7 +98,7 @@ function findUnacceptable(value: unknown, at: string): { at: string; message: st
     const entries = Object.entries(next.value);
     for (let i = entries.length - 1; i >= 0; i--) {
       const [key, item] = entries[i];
-      stack.push({ value: item, at: `${next.at}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`, depth: next.depth + 1, badKey: key.includes('\u0000') });
+      stack.push({ value: item, at: `${next.at}/${pointerSegment(key)}`, depth: next.depth + 1, badKey: key.includes('\u0000') });
     }
   }
   return null;

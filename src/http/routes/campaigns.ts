@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import type { ServiceContext } from '../../services/context.ts';
 import * as campaigns from '../../services/campaigns/manage.ts';
 import { maxBodyDepth } from '../../domain/campaigns/facts.ts';
+import { maxJsonDepth } from '../plugins/problems.ts';
 import { PageQuery, Page, problemResponses } from '../schemas/common.ts';
 import { Campaign, CampaignInput, CampaignParams, CustomEventBody, Simulation } from '../schemas/campaigns.ts';
 import { MemberParams } from '../schemas/members.ts';
@@ -48,7 +49,7 @@ export const campaignRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> 
     schema: { tags, summary: 'Send a custom event about a member: the campaigns with a custom_event trigger of its type run',
       description: `The body (free JSON, read by conditions as event.body) may nest at most ${maxBodyDepth} levels of objects and lists; `
         + 'a deeper one is refused (422 naming the first too-deep field, e.g. /body/a/b/…) before anything is written '
-        + '(past 64 levels from the request\'s root, every route answers 400 the same way).',
+        + `(past ${maxJsonDepth} levels from the request's root, every route answers 400 the same way).`,
       params: MemberParams, body: CustomEventBody,
       response: { 200: Type.Object({ memberId: Type.String(), eventType: Type.String(), campaigns: Type.Array(CampaignRun) }), ...problemResponses } },
   }, async (request) => campaigns.sendCustomEvent(ctx, request.programId, request.params.memberId, request.body.type, request.body.body ?? {}));

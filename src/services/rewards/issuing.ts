@@ -1,4 +1,6 @@
 import { Problem } from '../../domain/problem.ts';
+import { periodStart } from '../../domain/rewards/issuing.ts';
+import type { Period } from '../../domain/rewards/reward.ts';
 import type { VoucherSource } from '../../domain/rewards/voucher.ts';
 import { toPage, type PageRequest } from '../../storage/pagination.ts';
 import { findReward, listCatalog } from '../../storage/rewards/rewards.ts';
@@ -50,5 +52,9 @@ export async function memberCatalog(ctx: ServiceContext, programId: string, memb
   const member = await loadMember(ctx.db, programId, memberId);
   const scope = await programScope(ctx.db, ctx, programId, 'member');
   const tierIds = await memberTierIds(ctx.db, programId, memberId);
-  return toPage(await listCatalog(ctx.db, programId, member, tierIds, scope.now, scope.program.timezone, page), page.limit, catalogView);
+  // The periods' starts as issuing counts them, so the catalog hides exactly what issuing would refuse.
+  const { now, program: { timezone } } = scope;
+  const periods: Period[] = ['day', 'week', 'month', 'year'];
+  const periodStarts = Object.fromEntries(periods.map((p) => [p, periodStart(p, now, timezone)])) as Record<Period, Date>;
+  return toPage(await listCatalog(ctx.db, programId, member, tierIds, now, timezone, periodStarts, page), page.limit, catalogView);
 }

@@ -68,7 +68,7 @@ async function recalculateAfterReset(tx: Queryable, scope: ProgramScope, holder:
   chain.add(groupId);
   resetChain.set(tx, chain);
   try {
-    for (const entry of await realtimeGroups(tx, scope.program.id)) {
+    for (const entry of await realtimeGroups(tx, scope)) {
       if (chain.has(entry.group.id)) continue;
       await recalculateGroup(tx, scope, holder, entry, await memberTier(tx, scope.program.id, holder.member.id, entry.group.id),
         { kind: 'realtime' }, sourceEventId);
@@ -105,8 +105,7 @@ export async function tierHolder(tx: Queryable, programId: string, member: Membe
 export async function recalculateMemberTier(
   tx: Queryable, scope: ProgramScope, memberId: string, cause: { sourceEventId: string | null },
 ): Promise<void> {
-  if (!scope.hasRealtimeTierGroups) return;
-  const groups = await realtimeGroups(tx, scope.program.id);
+  const groups = await realtimeGroups(tx, scope);
   if (groups.length === 0 || isResettingUnits(tx)) return;
   const member = await findMember(tx, scope.program.id, memberId);
   if (!member || !tiersLive(member)) return;
@@ -128,7 +127,7 @@ export async function recalculateMemberTier(
 export async function recalculateMembersTiers(
   tx: Queryable, scope: ProgramScope, memberIds: string[], cause: { sourceEventId: string | null },
 ): Promise<void> {
-  if (memberIds.length === 0 || !scope.hasRealtimeTierGroups || (await realtimeGroups(tx, scope.program.id)).length === 0) return;
+  if (memberIds.length === 0 || (await realtimeGroups(tx, scope)).length === 0) return;
   for (const memberId of new Set(memberIds)) await recalculateMemberTier(tx, scope, memberId, cause);
 }
 

@@ -1,6 +1,7 @@
 import { Problem } from '../../domain/problem.ts';
 import type { Tier, TierGroup } from '../../domain/tiers/tier-group.ts';
 import type { Queryable } from '../../storage/db.ts';
+import type { ProgramScope } from '../emit-context.ts';
 import { findTier, programGroups, tiersOfGroups } from '../../storage/tiers/tier-groups.ts';
 
 export interface GroupWithTiers {
@@ -17,12 +18,15 @@ export async function groupsWithTiers(tx: Queryable, programId: string, onlyReal
 
 /**
  * The real-time groups per transaction and program: a transaction that moves many balances (an
- * import, a transfer) asks once. Groups are changed by their own admin transactions, never
- * inside one that moves balances, so the copy cannot go stale while it is used.
+ * import, a transfer) asks once, and a program the scope found without any is not asked at all
+ * (most balance changes). Groups are changed by their own admin transactions, never inside one
+ * that moves balances, so neither can go stale while it is used.
  */
 const realtimeCache = new WeakMap<Queryable, Map<string, GroupWithTiers[]>>();
 
-export async function realtimeGroups(tx: Queryable, programId: string): Promise<GroupWithTiers[]> {
+export async function realtimeGroups(tx: Queryable, scope: ProgramScope): Promise<GroupWithTiers[]> {
+  if (!scope.hasRealtimeTierGroups) return [];
+  const programId = scope.program.id;
   // The database itself (outside a transaction) lives on: never cache for it.
   if ('transaction' in tx) return groupsWithTiers(tx, programId, true);
   let perProgram = realtimeCache.get(tx);

@@ -1,4 +1,4 @@
-import type { Reward } from '../../domain/rewards/reward.ts';
+import type { Period, Reward } from '../../domain/rewards/reward.ts';
 import type { Queryable } from '../db.ts';
 import type { PageRequest } from '../pagination.ts';
 
@@ -81,13 +81,13 @@ export async function listRewards(tx: Queryable, programId: string, filter: Rewa
  * that target the member (everyone, a custom attribute the member has with that value, or one of
  * the member's tiers), and that issuing would not refuse for this member: a fixed validity date
  * not reached by the time a voucher issued now becomes usable, a free code when the codes come
- * from a pool, and no limit reached — in all, the member's, or the member's in the current
- * calendar period (program timezone, as issuing counts them). Each check is an index probe per
+ * from a pool, and no limit reached — in all, the member's, or the member's since `periodStarts`
+ * (each calendar period's start, as issuing counts them). Each check is an index probe per
  * reward listed.
  */
 export async function listCatalog(
   tx: Queryable, programId: string, member: { id: string; customAttributes: Record<string, unknown> }, tierIds: string[],
-  now: Date, timezone: string, page: PageRequest,
+  now: Date, timezone: string, periodStarts: Record<Period, Date>, page: PageRequest,
 ): Promise<Reward[]> {
   const rows = await tx.query<Reward>(
     `SELECT ${columns} FROM rewards r
@@ -105,11 +105,12 @@ export async function listCatalog(
        AND ((r.per_member_limit IS NULL AND r.period_limit IS NULL) OR NOT EXISTS (
          SELECT 1 FROM (
            SELECT count(*) AS held,
-                  count(*) FILTER (WHERE v.created_at >= date_trunc(r.period_limit->>'period', $4::timestamptz AT TIME ZONE $8::text) AT TIME ZONE $8::text) AS held_in_period
+                  count(*) FILTER (WHERE v.created_at >= ($9::jsonb ->> (r.period_limit->>'period'))::timestamptz) AS held_in_period
            FROM vouchers v WHERE v.reward_id = r.id AND v.member_id = $7 AND v.status <> 'cancelled') h
          WHERE h.held >= r.per_member_limit OR h.held_in_period >= (r.period_limit->>'count')::int))
      ORDER BY r.id LIMIT $3`,
-    [programId, page.after, page.limit + 1, now, JSON.stringify(member.customAttributes), tierIds, member.id, timezone],
+    [programId, page.after, page.limit + 1, now, JSON.stringify(member.customAttributes), tierIds, member.id, timezone,
+      JSON.stringify(periodStarts)],
   );
   return rows.map(fromRow);
 }
