@@ -72,7 +72,7 @@ export function profiledDb(db: Db): { db: Db; profile: DbProfile } {
   const wrapped: Db = {
     engine: db.engine,
     ...wrap(db),
-    async transaction(work) {
+    async transaction(work, options) {
       const called = performance.now();
       let workStarted = 0;
       let workEnded = 0;
@@ -89,7 +89,7 @@ export function profiledDb(db: Db): { db: Db; profile: DbProfile } {
         } finally {
           workEnded = performance.now();
         }
-      });
+      }, options);
       const committed = performance.now();
       profile.transactions++;
       profile.beginMs += workStarted - called;

@@ -8,10 +8,19 @@ export interface Queryable {
   exec(sql: string): Promise<void>;
 }
 
+export interface TransactionOptions {
+  /**
+   * Plan the transaction's statements once per connection (PostgreSQL's generic plans) instead
+   * of once per execution. For statements taking whole batches as arrays, whose custom plans cost
+   * more to make than to run (the ledger's group commit); a hint PGlite does without.
+   */
+  genericPlans?: boolean;
+}
+
 export interface Db extends Queryable {
   readonly engine: 'pglite' | 'postgres';
   /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
-  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  transaction<T>(work: (tx: Queryable) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /** Calls `onNotify` for each NOTIFY on `channel` (after the notifying transaction commits). */
   listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;

@@ -43,10 +43,11 @@ export function openPostgres(connectionString: string, options: { max?: number }
     engine: 'postgres',
     query: (sql, params) => query(pool, sql, params),
     exec: async (sql) => void (await pool.query(sql)),
-    async transaction(work) {
+    async transaction(work, options) {
       const client = await pool.connect();
       try {
-        await client.query('BEGIN');
+        // One round trip either way: a simple query may hold several statements.
+        await client.query(options?.genericPlans ? 'BEGIN; SET LOCAL plan_cache_mode = force_generic_plan' : 'BEGIN');
         const tx: Queryable = {
           query: (sql, params) => query(client, sql, params),
           exec: async (sql) => void (await client.query(sql)),

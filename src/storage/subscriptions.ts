@@ -35,13 +35,20 @@ export async function findSubscriptionById(tx: Queryable, programId: string, id:
   return rows[0];
 }
 
-/** The active subscription a member ($2) of a program ($1) belongs to, as its owner or as an added member; with its `role`. */
-export const memberSubscriptionSql = `SELECT ${subscriptionColumns}, 'owner' AS role FROM subscriptions s
-     WHERE s.program_id = $1 AND s.member_id = $2 AND s.status = 'active'
+/**
+ * The active subscription a member of a program ($1) belongs to, as its owner or as an added
+ * member; with its `role`. `member` is the SQL that names the member: a parameter, or a column of
+ * an outer query when several members are resolved in one statement.
+ */
+export const memberSubscriptionSqlFor = (member: string) => `SELECT ${subscriptionColumns}, 'owner' AS role FROM subscriptions s
+     WHERE s.program_id = $1 AND s.member_id = ${member} AND s.status = 'active'
      UNION ALL
      SELECT ${subscriptionColumns}, 'member' AS role FROM subscription_members sm JOIN subscriptions s ON s.id = sm.subscription_id
-     WHERE sm.program_id = $1 AND sm.member_id = $2 AND sm.removed_at IS NULL AND s.status = 'active'
+     WHERE sm.program_id = $1 AND sm.member_id = ${member} AND sm.removed_at IS NULL AND s.status = 'active'
      LIMIT 1`;
+
+/** The active subscription of member $2 in program $1 (see memberSubscriptionSqlFor). */
+export const memberSubscriptionSql = memberSubscriptionSqlFor('$2');
 
 /** The active subscription a member belongs to, as its owner or as an added member. */
 export async function findMemberSubscription(tx: Queryable, programId: string, memberId: string) {

@@ -37,3 +37,21 @@ export function decideDebit(definition: BalanceDefinition, figures: BalanceFigur
 export function reachesMinimum(definition: BalanceDefinition, before: number, after: number): boolean {
   return definition.minimum !== null && after <= definition.minimum && before > definition.minimum;
 }
+
+export type MovementDecision = { ok: true; amount: number; maximumReached: boolean } | { ok: false; refusal: RefusalKind };
+
+/**
+ * Whether a credit or debit may complete, velocity limits aside (they need the balance's
+ * history): the member must be active, then the credit or debit rules above apply.
+ */
+export function decideMovement(
+  memberActive: boolean, definition: BalanceDefinition, figures: BalanceFigures, kind: 'credit' | 'debit', requested: number,
+): MovementDecision {
+  if (!memberActive) return { ok: false, refusal: 'memberInactive' };
+  if (kind === 'credit') {
+    const decision = decideCredit(definition, figures, requested);
+    return decision.ok ? decision : { ok: false, refusal: decision.refusal };
+  }
+  const decision = decideDebit(definition, figures, requested);
+  return decision.ok ? { ...decision, maximumReached: false } : decision;
+}

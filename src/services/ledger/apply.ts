@@ -8,8 +8,9 @@ import { saveFigures } from '../../storage/ledger/balances.ts';
 import * as lots from '../../storage/ledger/lots.ts';
 import { scheduleMomentsWrites, type Moment } from '../../storage/ledger/moments.ts';
 import type { LotRow } from '../../storage/ledger/lots.ts';
-import type { LedgerTransactionRow } from '../../storage/ledger/transactions.ts';
+import { wasEverReversed, type LedgerTransactionRow } from '../../storage/ledger/transactions.ts';
 import { runWrites, type Write } from '../../storage/writes.ts';
+import type { ProgramScope } from '../emit-context.ts';
 import type { LedgerScope } from './ledger-scope.ts';
 
 export const ledgerJobs = {
@@ -32,6 +33,9 @@ export async function earliestExpiry(tx: Queryable, balanceId: string): Promise<
   return row?.at ?? null;
 }
 
+/** No value ever moved through the figures (see firstValueChange). */
+export const untouched = (b: BalanceFigures) => b.available === 0 && b.spent === 0 && b.blocked === 0 && b.expired === 0;
+
 /**
  * Whether a change is the first to move a balance's value (Brevo's `created`): nothing was ever
  * available, spent, blocked or expired before, and no credit was taken back. Judged from the
@@ -39,20 +43,17 @@ export async function earliestExpiry(tx: Queryable, balanceId: string): Promise<
  * operation or a pending credit also inserts it without giving it a value.
  */
 export async function firstValueChange(tx: Queryable, balanceId: string, before: BalanceFigures): Promise<boolean> {
-  if (before.available !== 0 || before.spent !== 0 || before.blocked !== 0 || before.expired !== 0) return false;
-  const rows = await tx.query(
-    `SELECT 1 FROM ledger_transactions WHERE balance_id = $1 AND status = 'completed' AND reverses_id IS NOT NULL LIMIT 1`, [balanceId]);
-  return rows.length === 0;
+  return untouched(before) && !(await wasEverReversed(tx, balanceId));
 }
 
 /** How far ahead a moment must be for a credit to leave its waiting job alone (see scheduleMomentsWrites). */
 const settledMs = 60_000;
 
 /**
- * Puts the moments a new lot will need on the schedule: one due row per program and moment
- * (not per lot), so a million lots expiring at one midnight are one sweep, not a million jobs.
+ * The moments a new lot will need on the schedule: one due row per program and moment (not per
+ * lot), so a million lots expiring at one midnight are one sweep, not a million jobs.
  */
-function lotMomentsWrites(ls: LedgerScope, lot: LotRow): Write[] {
+export function lotMoments(ls: LedgerScope, lot: LotRow): Moment[] {
   const { program } = ls.scope;
   const now = ls.scope.emit.now;
   const moment = (kind: string, runAt: Date, dedupeKey: string, payload: Record<string, unknown> = {}): Moment =>
@@ -72,18 +73,19 @@ function lotMomentsWrites(ls: LedgerScope, lot: LotRow): Write[] {
         { definitionId: ls.definition.id, expiresAt: lot.expiresAt.toISOString(), daysBefore }));
     }
   }
-  return scheduleMomentsWrites(program.id, moments, now, new Date(ls.scope.now.getTime() + settledMs));
+  return moments;
 }
 
-/**
- * Credits a completed transaction: one new lot, active at once or pending until `availableAt`
- * (the definition's pending period or a scheduled credit), expiring by the definition's rule.
- * `alsoWrite` (the transaction's own INSERT, say) goes in the same round trip as the lot.
- */
-export async function creditBalance(tx: Queryable, ls: LedgerScope, t: LedgerTransactionRow, source: string, alsoWrite: Write[] = []) {
-  const before = figuresOf(ls.balance);
+/** Writes moments of new lots (see scheduleMomentsWrites), each key once. */
+export function lotMomentsWrites(scope: ProgramScope, moments: readonly Moment[]): Write[] {
+  const byKey = new Map(moments.map((m) => [m.dedupeKey, m]));
+  return scheduleMomentsWrites(scope.program.id, [...byKey.values()], scope.emit.now, new Date(scope.now.getTime() + settledMs));
+}
+
+/** The new lot of a completed credit: active at once or pending until `availableAt`, expiring by the definition's rule. */
+export function newCreditLot(ls: LedgerScope, t: LedgerTransactionRow, source: string): LotRow {
   const availableFrom = t.availableAt && t.availableAt > ls.scope.now ? t.availableAt : ls.scope.now;
-  const lot: LotRow = {
+  return {
     id: uuidv7(ls.scope.now),
     programId: t.programId,
     balanceId: ls.balance.id,
@@ -98,10 +100,31 @@ export async function creditBalance(tx: Queryable, ls: LedgerScope, t: LedgerTra
     source,
     createdAt: ls.scope.now,
   };
-  await runWrites(tx, [...alsoWrite, lots.insertLotWrite(lot), ...lotMomentsWrites(ls, lot)]);
-  if (lot.status === 'pending') ls.balance.pending += t.amount;
-  else ls.balance.available += t.amount;
-  ls.balance.earned += t.amount;
+}
+
+/** A credit's lot added to the balance's figures. */
+export function addCreditToFigures(balance: BalanceFigures, lot: LotRow): void {
+  if (lot.status === 'pending') balance.pending += lot.amount;
+  else balance.available += lot.amount;
+  balance.earned += lot.amount;
+}
+
+/** A debit taken from the balance's figures. */
+export function takeDebitFromFigures(balance: BalanceFigures, amount: number): void {
+  balance.available -= amount;
+  balance.spent += amount;
+}
+
+/**
+ * Credits a completed transaction: one new lot, active at once or pending until `availableAt`
+ * (the definition's pending period or a scheduled credit), expiring by the definition's rule.
+ * `alsoWrite` (the transaction's own INSERT, say) goes in the same round trip as the lot.
+ */
+export async function creditBalance(tx: Queryable, ls: LedgerScope, t: LedgerTransactionRow, source: string, alsoWrite: Write[] = []) {
+  const before = figuresOf(ls.balance);
+  const lot = newCreditLot(ls, t, source);
+  await runWrites(tx, [...alsoWrite, lots.insertLotWrite(lot), ...lotMomentsWrites(ls.scope, lotMoments(ls, lot))]);
+  addCreditToFigures(ls.balance, lot);
   const earliestExpiry = await saveFigures(tx, ls.balance, ls.scope.emit.now);
   return { before, after: figuresOf(ls.balance), lot, earliestExpiry };
 }
@@ -120,8 +143,7 @@ export async function debitBalance(tx: Queryable, ls: LedgerScope, t: LedgerTran
     ...lots.adjustLotsWrites(allocations.map((a) => ({ lotId: a.lotId, remaining: -a.amount, blocked: 0 }))),
     ...lots.insertAllocationsWrites(t.programId, t.id, allocations),
   ]);
-  ls.balance.available -= t.amount;
-  ls.balance.spent += t.amount;
+  takeDebitFromFigures(ls.balance, t.amount);
   const earliestExpiry = await saveFigures(tx, ls.balance, ls.scope.emit.now);
   return { before, after: figuresOf(ls.balance), earliestExpiry };
 }

@@ -104,16 +104,15 @@ function maximumReached(
   } };
 }
 
-/** balance_transaction_unauthorized for a refused, cancelled or timed-out transaction. */
-export async function emitRefusal(
-  tx: Queryable,
+/** balance_transaction_unauthorized for a refused, cancelled or timed-out transaction (and balance_maximum_value_reached for the maximum). */
+export function refusalEvents(
   emit: EmitContext,
   member: MemberSnapshot,
   definition: BalanceDefinition,
   refusal: RefusalKind,
   transaction: { type: 'credit' | 'debit'; value: number },
   balanceValue: number,
-): Promise<void> {
+): EventToEmit[] {
   const events: EventToEmit[] = [{ type: 'balance_transaction_unauthorized', member, fields: {
     balance_definition: balanceDefinition(definition),
     loyalty_program: emit.program,
@@ -121,7 +120,12 @@ export async function emitRefusal(
     transaction,
   } }];
   if (refusal === 'maximum') events.push(maximumReached(emit, member, definition, balanceValue, null));
-  await emitEvents(tx, emit, events);
+  return events;
+}
+
+/** Records refusalEvents (same arguments) in the caller's transaction. */
+export async function emitRefusal(tx: Queryable, ...refusal: Parameters<typeof refusalEvents>): Promise<void> {
+  await emitEvents(tx, refusal[0], refusalEvents(...refusal));
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { BalanceFigures } from '../../domain/ledger/definition.ts';
 import type { Queryable } from '../db.ts';
+import { runWrites, type Write } from '../writes.ts';
 
 export interface BalanceRow extends BalanceFigures {
   id: string;
@@ -53,19 +54,23 @@ export async function lockBalancesById(tx: Queryable, programId: string, ids: st
   );
 }
 
-/** Writes the figures of several balances (locked by the caller) in one statement. */
-export async function saveFiguresOf(tx: Queryable, balances: BalanceRow[], now: Date): Promise<void> {
-  if (balances.length === 0) return;
+/** Writes the figures of several balances (locked by the caller) in one statement (none: no write). */
+export function saveFiguresWrite(balances: readonly BalanceRow[], now: Date): Write[] {
+  if (balances.length === 0) return [];
   const column = (pick: (b: BalanceRow) => number) => balances.map(pick);
-  await tx.query(
-    `UPDATE balances b SET available = f.available, pending = f.pending, blocked = f.blocked, spent = f.spent, expired = f.expired,
+  return [{
+    sql: `UPDATE balances b SET available = f.available, pending = f.pending, blocked = f.blocked, spent = f.spent, expired = f.expired,
        earned = f.earned, updated_at = $8
      FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[])
        AS f (id, available, pending, blocked, spent, expired, earned)
      WHERE b.id = f.id`,
-    [balances.map((b) => b.id), column((b) => b.available), column((b) => b.pending), column((b) => b.blocked), column((b) => b.spent),
+    params: [balances.map((b) => b.id), column((b) => b.available), column((b) => b.pending), column((b) => b.blocked), column((b) => b.spent),
       column((b) => b.expired), column((b) => b.earned), now],
-  );
+  }];
+}
+
+export async function saveFiguresOf(tx: Queryable, balances: BalanceRow[], now: Date): Promise<void> {
+  await runWrites(tx, saveFiguresWrite(balances, now));
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Allocation } from '../../domain/ledger/allocation.ts';
 import type { Queryable } from '../db.ts';
 import type { PageRequest } from '../pagination.ts';
+import { everReversedSql } from './transactions.ts';
 import { runWrites, type Write } from '../writes.ts';
 
 export interface LotRow {
@@ -23,15 +24,20 @@ const columns = `l.id, l.program_id AS "programId", l.balance_id AS "balanceId",
   l.amount, l.remaining, l.blocked, l.expired, l.status, l.available_from AS "availableFrom", l.expires_at AS "expiresAt",
   l.source, l.created_at AS "createdAt"`;
 
-export function insertLotWrite(lot: LotRow): Write {
+export function insertLotsWrite(rows: readonly LotRow[]): Write {
+  const column = <T>(pick: (l: LotRow) => T) => rows.map(pick);
   return {
     sql: `INSERT INTO lots (id, program_id, balance_id, transaction_id, amount, remaining, blocked, expired, status, available_from,
        expires_at, source, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-    params: [lot.id, lot.programId, lot.balanceId, lot.transactionId, lot.amount, lot.remaining, lot.blocked, lot.expired, lot.status,
-      lot.availableFrom, lot.expiresAt, lot.source, lot.createdAt],
+     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[],
+       $9::text[], $10::timestamptz[], $11::timestamptz[], $12::text[], $13::timestamptz[])`,
+    params: [column((l) => l.id), column((l) => l.programId), column((l) => l.balanceId), column((l) => l.transactionId),
+      column((l) => l.amount), column((l) => l.remaining), column((l) => l.blocked), column((l) => l.expired), column((l) => l.status),
+      column((l) => l.availableFrom), column((l) => l.expiresAt), column((l) => l.source), column((l) => l.createdAt)],
   };
 }
+
+export const insertLotWrite = (lot: LotRow): Write => insertLotsWrite([lot]);
 
 export async function insertLot(tx: Queryable, lot: LotRow): Promise<void> {
   await runWrites(tx, [insertLotWrite(lot)]);
@@ -44,6 +50,57 @@ export async function spendableLots(tx: Queryable, balanceId: string) {
      ORDER BY l.expires_at NULLS LAST, l.created_at, l.id`,
     [balanceId],
   );
+}
+
+/** What the movements of a batch need of one balance's lots (see lotsForMovements). */
+export interface BalanceLots {
+  /** The balance's first spendable lots in consumption order, as many as cover `needed` (all of them when they do not). */
+  spendable: LotRow[];
+  /** Earliest expiry among the balance's other remaining lots (active or pending), which the batch leaves unchanged. */
+  earliestOtherExpiry: Date | null;
+  /** Whether a completed reversal ever took units back (asked only of balances said to be untouched). */
+  everReversed: boolean;
+}
+
+/**
+ * For each balance (locked by the caller): its spendable lots in consumption order up to `needed`
+ * free units, the earliest expiry of the rest of its remaining lots, and — when `untouched` —
+ * whether it was ever reversed. One statement for a whole batch of movements
+ * (services/ledger/movement-batch.ts): enough to allocate its debits and to say each change's
+ * earliest expiry.
+ */
+export async function lotsForMovements(
+  tx: Queryable, balances: readonly { balanceId: string; needed: number; untouched: boolean }[],
+): Promise<Map<string, BalanceLots>> {
+  const rows = await tx.query<{ balanceId: string; spendable: Record<string, unknown>[]; earliestOtherExpiry: Date | null; everReversed: boolean }>(
+    `WITH need AS (SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::boolean[]) AS n (balance_id, needed, untouched)),
+     spendable AS (
+       SELECT ${columns},
+              sum(l.remaining - l.blocked) OVER (PARTITION BY l.balance_id ORDER BY l.expires_at NULLS LAST, l.created_at, l.id) AS running,
+              n.needed
+       FROM need n JOIN lots l ON l.balance_id = n.balance_id
+       WHERE n.needed > 0 AND l.status = 'active' AND l.remaining > l.blocked
+     ),
+     taken AS (SELECT * FROM spendable s WHERE s.running - (s.remaining - s.blocked) < s.needed)
+     SELECT n.balance_id AS "balanceId",
+            (SELECT coalesce(json_agg(t ORDER BY t.running), '[]') FROM taken t WHERE t."balanceId" = n.balance_id) AS spendable,
+            (SELECT min(l.expires_at) FROM lots l
+             WHERE l.balance_id = n.balance_id AND l.status IN ('active', 'pending') AND l.remaining > 0
+               AND l.id NOT IN (SELECT t.id FROM taken t WHERE t."balanceId" = n.balance_id)) AS "earliestOtherExpiry",
+            CASE WHEN n.untouched THEN ${everReversedSql('n.balance_id')} ELSE false END AS "everReversed"
+     FROM need n`,
+    [balances.map((b) => b.balanceId), balances.map((b) => b.needed), balances.map((b) => b.untouched)],
+  );
+  return new Map(rows.map((row) => [row.balanceId, {
+    spendable: row.spendable.map(({ running: _running, needed: _needed, ...lot }) => ({
+      ...lot,
+      availableFrom: new Date(lot.availableFrom as string),
+      expiresAt: lot.expiresAt === null ? null : new Date(lot.expiresAt as string),
+      createdAt: new Date(lot.createdAt as string),
+    }) as LotRow),
+    earliestOtherExpiry: row.earliestOtherExpiry,
+    everReversed: row.everReversed,
+  }]));
 }
 
 export async function findLot(tx: Queryable, programId: string, id: string) {
@@ -78,15 +135,19 @@ export async function setLotStatus(tx: Queryable, id: string, status: LotRow['st
   await tx.query(`UPDATE lots SET status = $2 WHERE id = $1`, [id, status]);
 }
 
-/** Which units of which lots a debit took (none: no write). */
-export function insertAllocationsWrites(programId: string, transactionId: string, allocations: Allocation[]): Write[] {
-  if (allocations.length === 0) return [];
+/** Which units of which lots debits or blocks took (none: no write). */
+export function insertAllocationsWrite(programId: string, rows: readonly (Allocation & { transactionId: string })[]): Write[] {
+  if (rows.length === 0) return [];
   return [{
     sql: `INSERT INTO lot_allocations (transaction_id, lot_id, program_id, amount)
-     SELECT $1, a.lot_id, $2, a.amount FROM unnest($3::uuid[], $4::bigint[]) AS a (lot_id, amount)`,
-    params: [transactionId, programId, allocations.map((a) => a.lotId), allocations.map((a) => a.amount)],
+     SELECT a.transaction_id, a.lot_id, $1, a.amount FROM unnest($2::uuid[], $3::uuid[], $4::bigint[]) AS a (transaction_id, lot_id, amount)`,
+    params: [programId, rows.map((a) => a.transactionId), rows.map((a) => a.lotId), rows.map((a) => a.amount)],
   }];
 }
+
+/** Which units of which lots one debit or block took. */
+export const insertAllocationsWrites = (programId: string, transactionId: string, allocations: Allocation[]): Write[] =>
+  insertAllocationsWrite(programId, allocations.map((a) => ({ ...a, transactionId })));
 
 export async function insertAllocations(tx: Queryable, programId: string, transactionId: string, allocations: Allocation[]) {
   await runWrites(tx, insertAllocationsWrites(programId, transactionId, allocations));

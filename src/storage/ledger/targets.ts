@@ -1,7 +1,7 @@
 import type { BalanceDefinition } from '../../domain/ledger/definition.ts';
 import type { Queryable } from '../db.ts';
 import { memberColumns, type MemberRow } from '../members.ts';
-import { memberSubscriptionSql, type SubscriptionRow } from '../subscriptions.ts';
+import { memberSubscriptionSql, memberSubscriptionSqlFor, type SubscriptionRow } from '../subscriptions.ts';
 import { balanceColumns, type BalanceRow } from './balances.ts';
 import { definitionColumns } from './definitions.ts';
 
@@ -11,6 +11,17 @@ function revive<T>(row: Record<string, unknown> | null, dateKeys: readonly (keyo
   for (const key of dateKeys) if (typeof row[key] === 'string') row[key] = new Date(row[key] as string);
   return row as T;
 }
+
+/** The definition of program $1 that `definition` (SQL naming an id) names; the program's default when it is NULL. */
+const definitionSqlFor = (definition: string) => `SELECT ${definitionColumns} FROM balance_definitions d
+  WHERE d.program_id = $1 AND CASE WHEN ${definition} IS NULL THEN d.is_default ELSE d.id = ${definition} END`;
+
+const reviveTarget = (row: Record<'member' | 'subscription' | 'definition' | 'balance', Record<string, unknown> | null>) => ({
+  member: revive<MemberRow>(row.member, ['lockedUntil', 'activatedAt', 'deactivatedAt', 'createdAt', 'updatedAt']),
+  subscription: revive<SubscriptionRow & { role: 'owner' | 'member' }>(row.subscription, ['createdAt', 'revokedAt']),
+  definition: revive<BalanceDefinition>(row.definition, ['createdAt', 'updatedAt']),
+  balance: revive<BalanceRow>(row.balance, ['createdAt', 'updatedAt']),
+});
 
 /**
  * A member, the active subscription they belong to and a balance definition (the program's
@@ -23,8 +34,7 @@ function revive<T>(row: Record<string, unknown> | null, dateKeys: readonly (keyo
 export async function findMemberBalanceTarget(
   tx: Queryable, programId: string, memberId: string, definitionId: string | null, options: { lockBalance?: boolean } = {},
 ) {
-  const definitionSql = `SELECT ${definitionColumns} FROM balance_definitions d
-               WHERE d.program_id = $1 AND CASE WHEN $3::uuid IS NULL THEN d.is_default ELSE d.id = $3 END`;
+  const definitionSql = definitionSqlFor('$3::uuid');
   const [row] = await tx.query<Record<'member' | 'subscription' | 'definition' | 'balance', Record<string, unknown> | null>>(
     `SELECT (SELECT row_to_json(m) FROM (SELECT ${memberColumns} FROM members m WHERE m.program_id = $1 AND m.id = $2) m) AS member,
             (SELECT row_to_json(s) FROM (${memberSubscriptionSql}) s) AS subscription,
@@ -35,10 +45,38 @@ export async function findMemberBalanceTarget(
                FOR UPDATE) b)` : 'NULL'} AS balance`,
     [programId, memberId, definitionId],
   );
-  return {
-    member: revive<MemberRow>(row.member, ['lockedUntil', 'activatedAt', 'deactivatedAt', 'createdAt', 'updatedAt']),
-    subscription: revive<SubscriptionRow & { role: 'owner' | 'member' }>(row.subscription, ['createdAt', 'revokedAt']),
-    definition: revive<BalanceDefinition>(row.definition, ['createdAt', 'updatedAt']),
-    balance: revive<BalanceRow>(row.balance, ['createdAt', 'updatedAt']),
-  };
+  return reviveTarget(row);
+}
+
+/**
+ * findMemberBalanceTarget with lockBalance for several targets at once, in one statement; the
+ * answers in the order of `targets`. The existing balances are locked in the ledger's lock order
+ * (subscription, then definition: see lockOrder), so this cannot deadlock with a transfer or a
+ * sweep; a balance that does not exist yet is undefined (the caller takes another way).
+ */
+export async function lockMemberBalances(
+  tx: Queryable, programId: string, targets: readonly { memberId: string; definitionId: string | null }[],
+) {
+  const rows = await tx.query<Record<'member' | 'subscription' | 'definition' | 'balance', Record<string, unknown> | null>>(
+    `WITH wanted AS (SELECT * FROM unnest($2::uuid[], $3::uuid[]) WITH ORDINALITY AS w (member_id, definition_id, n)),
+     resolved AS (
+       SELECT w.n, row_to_json(m) AS member, row_to_json(s) AS subscription, row_to_json(d) AS definition,
+              s.id AS subscription_id, d.id AS definition_id
+       FROM wanted w
+       LEFT JOIN LATERAL (SELECT ${memberColumns} FROM members m WHERE m.program_id = $1 AND m.id = w.member_id) m ON true
+       LEFT JOIN LATERAL (${memberSubscriptionSqlFor('w.member_id')}) s ON true
+       LEFT JOIN LATERAL (${definitionSqlFor('w.definition_id')}) d ON true
+     ),
+     locked AS (
+       SELECT ${balanceColumns} FROM balances b
+       WHERE (b.subscription_id, b.definition_id) IN (SELECT r.subscription_id, r.definition_id FROM resolved r)
+       ORDER BY b.subscription_id, b.definition_id
+       FOR UPDATE OF b
+     )
+     SELECT r.member, r.subscription, r.definition, row_to_json(l) AS balance
+     FROM resolved r LEFT JOIN locked l ON l."subscriptionId" = r.subscription_id AND l."definitionId" = r.definition_id
+     ORDER BY r.n`,
+    [programId, targets.map((t) => t.memberId), targets.map((t) => t.definitionId)],
+  );
+  return rows.map(reviveTarget);
 }

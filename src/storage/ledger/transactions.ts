@@ -30,16 +30,23 @@ const columns = `t.id, t.program_id AS "programId", t.balance_id AS "balanceId",
   t.transfer_id AS "transferId", t.block_id AS "blockId", t.comment, t.external_ref AS "externalRef",
   t.created_at AS "createdAt", t.completed_at AS "completedAt", t.updated_at AS "updatedAt"`;
 
-/** The INSERT of a transaction, to be sent with the writes that go with it (runWrites). */
-export function insertTransactionWrite(t: LedgerTransactionRow): Write {
+/** The INSERT of transactions, to be sent with the writes that go with them (runWrites). */
+export function insertTransactionsWrite(rows: readonly LedgerTransactionRow[]): Write {
+  const column = <T>(pick: (t: LedgerTransactionRow) => T) => rows.map(pick);
   return {
     sql: `INSERT INTO ledger_transactions (id, program_id, balance_id, kind, reason, amount, status, available_at, pending_expires_at,
        reverses_id, transfer_id, block_id, comment, external_ref, created_at, completed_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
-    params: [t.id, t.programId, t.balanceId, t.kind, t.reason, t.amount, t.status, t.availableAt, t.pendingExpiresAt, t.reversesId,
-      t.transferId, t.blockId, t.comment, t.externalRef, t.createdAt, t.completedAt, t.updatedAt],
+     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::timestamptz[],
+       $9::timestamptz[], $10::uuid[], $11::uuid[], $12::uuid[], $13::text[], $14::text[], $15::timestamptz[], $16::timestamptz[],
+       $17::timestamptz[])`,
+    params: [column((t) => t.id), column((t) => t.programId), column((t) => t.balanceId), column((t) => t.kind), column((t) => t.reason),
+      column((t) => t.amount), column((t) => t.status), column((t) => t.availableAt), column((t) => t.pendingExpiresAt),
+      column((t) => t.reversesId), column((t) => t.transferId), column((t) => t.blockId), column((t) => t.comment),
+      column((t) => t.externalRef), column((t) => t.createdAt), column((t) => t.completedAt), column((t) => t.updatedAt)],
   };
 }
+
+export const insertTransactionWrite = (t: LedgerTransactionRow): Write => insertTransactionsWrite([t]);
 
 export async function insertTransaction(tx: Queryable, t: LedgerTransactionRow): Promise<void> {
   await runWrites(tx, [insertTransactionWrite(t)]);
@@ -99,6 +106,18 @@ export async function findFollowUp(tx: Queryable, id: string) {
  * Count and sum of a balance's completed transactions of a kind since a moment, inclusive
  * (velocity limits): a transaction completed at the very start of a calendar window is in it.
  */
+/**
+ * Whether a completed reversal ever took units back from a balance (`balance` is the SQL naming
+ * it): such a balance has had a value, even if its figures are all zero again.
+ */
+export const everReversedSql = (balance: string) =>
+  `EXISTS (SELECT 1 FROM ledger_transactions WHERE balance_id = ${balance} AND status = 'completed' AND reverses_id IS NOT NULL)`;
+
+export async function wasEverReversed(tx: Queryable, balanceId: string): Promise<boolean> {
+  const [row] = await tx.query<{ reversed: boolean }>(`SELECT ${everReversedSql('$1')} AS reversed`, [balanceId]);
+  return row.reversed;
+}
+
 export async function usageSince(tx: Queryable, balanceId: string, kind: TransactionKind, since: Date) {
   const [row] = await tx.query<{ count: number; amount: number }>(
     `SELECT count(*)::int AS count, coalesce(sum(amount), 0)::bigint AS amount FROM ledger_transactions
