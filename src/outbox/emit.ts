@@ -77,7 +77,7 @@ export async function emitEvent(
  * (the program's gap-free sequence, in commit order): the program's sequence row is locked only
  * during the commit, so concurrent writes of one program do not wait for each other's round
  * trips. `numberNow` numbers them in the statement instead, locking that row until the
- * transaction ends — for a sweep writing thousands of events in one transaction, where numbering
+ * transaction ends — for a sweep or a group commit writing many events in one transaction, where numbering
  * them one by one at commit would cost more than the lock.
  */
 export async function emitEvents(

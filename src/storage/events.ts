@@ -55,7 +55,7 @@ export interface EventBatch {
  * Numbering: by default the events are written without a sequence and the deferred trigger of
  * migration 0010 numbers them at COMMIT (the program's sequence row is locked for the commit
  * only); with `numberNow` this statement takes the numbers (the row then stays locked until the
- * caller's transaction ends: for sweeps writing many events at once, not for requests).
+ * caller's transaction ends: for sweeps and group commits writing many events at once, as their last statement).
  * Either way each body holds `standIn` once where its number goes. Returns each event's
  * sequence (null until the commit), its message count, and whether it notified.
  */

@@ -147,6 +147,27 @@ describe('group commit of credits and debits', () => {
     expect((await l.debit(ada.id, 5, { balanceDefinitionId: limited.id })).statusCode).toBe(422); // nothing in that balance
   });
 
+  it('a debit needing more lots than the first read brings reads the rest, in spending order', async () => {
+    const l = await ledgerProgram(h, { expiry: { kind: 'duration', amount: 1, unit: 'year', alignment: 'none' } });
+    const ada = await l.member('ada@example.com');
+    for (let n = 0; n < 20; n++) {
+      expect((await l.credit(ada.id, 5)).statusCode).toBe(201);
+      h.clock.advance(1000);
+    }
+    const [outcome] = await h.db.transaction(async (tx) => completeMovementBatch(tx, await programScope(tx, h.ctx, l.program.id, 'api'), [
+      { memberId: ada.id, kind: 'debit', amount: 92, autoComplete: true },
+    ]));
+    expect(outcome.kind).toBe('completed');
+    const taken = await h.db.query<{ amount: number; remaining: number }>(
+      `SELECT a.amount, l.remaining FROM lot_allocations a JOIN lots l ON l.id = a.lot_id WHERE a.transaction_id = $1 ORDER BY l.created_at`,
+      [(outcome as { transaction: { id: string } }).transaction.id]);
+    // The 18 oldest lots (soonest to expire) whole, 2 units of the 19th; the 20th untouched.
+    expect(taken.map((t) => t.amount)).toEqual([...Array(18).fill(5), 2]);
+    expect(taken.map((t) => t.remaining)).toEqual([...Array(18).fill(0), 3]);
+    expect(await l.balance(ada.id)).toMatchObject({ available: 8, spent: 92 });
+    expect(await l.check()).toEqual({ consistent: true, differences: [] });
+  });
+
   it('requests arriving together share a transaction; every figure, event and sequence adds up', async () => {
     const l = await ledgerProgram(h);
     const members: { id: string }[] = [];

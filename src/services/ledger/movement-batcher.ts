@@ -35,6 +35,8 @@ interface Waiting {
 class MovementBatcher {
   private readonly queues = new Map<string, { programId: string; source: string; waiting: Waiting[] }>();
   private inFlight = 0;
+  /** Members whose requests a batch in flight holds. */
+  private readonly busy = new Set<string>();
   private readonly ctx: ServiceContext;
   private readonly alone: Alone;
   /** What the group commit did so far (movementBatchStats). */
@@ -56,18 +58,38 @@ class MovementBatcher {
   }
 
   private pump(): void {
-    while (this.inFlight < maxInFlight && this.queues.size > 0) {
-      const [key, queue] = this.queues.entries().next().value!;
-      const batch = queue.waiting.splice(0, maxBatch);
+    for (const [key, queue] of [...this.queues]) {
+      if (this.inFlight >= maxInFlight) return;
+      const batch = this.takeFree(queue.waiting);
+      if (batch.length === 0) continue;
       // Round robin: a program with more waiting goes to the back of the line.
       this.queues.delete(key);
       if (queue.waiting.length > 0) this.queues.set(key, queue);
       this.inFlight++;
+      const members = [...new Set(batch.map((w) => w.input.memberId!))];
+      for (const member of members) this.busy.add(member);
       void this.run(queue.programId, queue.source, batch).finally(() => {
+        for (const member of members) this.busy.delete(member);
         this.inFlight--;
         this.pump();
       });
     }
+  }
+
+  /**
+   * Takes from `waiting`, in order, up to maxBatch requests whose member no batch in flight holds:
+   * a batch would wait for that batch's balance locks until it commits, and batches would run one
+   * after the other. The others stay, in order, for the batch that starts when it is done.
+   */
+  private takeFree(waiting: Waiting[]): Waiting[] {
+    const taken: Waiting[] = [];
+    const left: Waiting[] = [];
+    for (const w of waiting) {
+      if (taken.length < maxBatch && !this.busy.has(w.input.memberId!)) taken.push(w);
+      else left.push(w);
+    }
+    waiting.splice(0, waiting.length, ...left);
+    return taken;
   }
 
   private async run(programId: string, source: string, batch: Waiting[]): Promise<void> {

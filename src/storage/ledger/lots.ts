@@ -63,36 +63,48 @@ export interface BalanceLots {
 }
 
 /**
- * For each balance (locked by the caller): its spendable lots in consumption order up to `needed`
+ * For each balance (locked by the caller): its spendable lots in spending order up to `needed`
  * free units, the earliest expiry of the rest of its remaining lots, and — when `untouched` —
  * whether it was ever reversed. One statement for a whole batch of movements
  * (services/ledger/movement-batch.ts): enough to allocate its debits and to say each change's
- * earliest expiry.
+ * earliest expiry. Lots are read in index order (migration 0015) and at most `firstLots` per
+ * balance; a balance whose first lots do not cover its need is read again without that bound.
  */
 export async function lotsForMovements(
-  tx: Queryable, balances: readonly { balanceId: string; needed: number; untouched: boolean }[],
+  tx: Queryable, balances: readonly { balanceId: string; needed: number; untouched: boolean }[], firstLots: number | null = 16,
 ): Promise<Map<string, BalanceLots>> {
-  const rows = await tx.query<{ balanceId: string; spendable: Record<string, unknown>[]; earliestOtherExpiry: Date | null; everReversed: boolean }>(
+  const rows = await tx.query<{ balanceId: string; spendable: Record<string, unknown>[]; covered: boolean; earliestOtherExpiry: Date | null; everReversed: boolean }>(
     `WITH need AS (SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::boolean[]) AS n (balance_id, needed, untouched)),
-     spendable AS (
-       SELECT ${columns},
-              sum(l.remaining - l.blocked) OVER (PARTITION BY l.balance_id ORDER BY l.expires_at NULLS LAST, l.created_at, l.id) AS running,
-              n.needed
-       FROM need n JOIN lots l ON l.balance_id = n.balance_id
-       WHERE n.needed > 0 AND l.status = 'active' AND l.remaining > l.blocked
-     ),
-     taken AS (SELECT * FROM spendable s WHERE s.running - (s.remaining - s.blocked) < s.needed)
+     taken AS (
+       SELECT n.balance_id AS need_id, s.*, s.running - (s.remaining - s.blocked) < n.needed AS wanted
+       FROM need n CROSS JOIN LATERAL (
+         SELECT f.*, sum(f.remaining - f.blocked) OVER (ORDER BY f."expiresAt" NULLS LAST, f."createdAt", f.id) AS running
+         FROM (SELECT ${columns} FROM lots l
+               WHERE l.balance_id = n.balance_id AND l.status = 'active' AND l.remaining > l.blocked
+               ORDER BY l.expires_at NULLS LAST, l.created_at, l.id LIMIT $4) f
+       ) s
+       WHERE n.needed > 0
+     )
      SELECT n.balance_id AS "balanceId",
-            (SELECT coalesce(json_agg(t ORDER BY t.running), '[]') FROM taken t WHERE t."balanceId" = n.balance_id) AS spendable,
-            (SELECT min(l.expires_at) FROM lots l
-             WHERE l.balance_id = n.balance_id AND l.status IN ('active', 'pending') AND l.remaining > 0
-               AND l.id NOT IN (SELECT t.id FROM taken t WHERE t."balanceId" = n.balance_id)) AS "earliestOtherExpiry",
+            (SELECT coalesce(json_agg(t ORDER BY t.running) FILTER (WHERE t.wanted), '[]') FROM taken t WHERE t.need_id = n.balance_id) AS spendable,
+            n.needed <= coalesce((SELECT max(t.running) FROM taken t WHERE t.need_id = n.balance_id), 0)
+              OR $4::int IS NULL OR (SELECT count(*) FROM taken t WHERE t.need_id = n.balance_id) < $4 AS covered,
+            LEAST(
+              (SELECT l.expires_at FROM lots l
+               WHERE l.balance_id = n.balance_id AND l.status = 'active' AND l.remaining > 0 AND l.expires_at IS NOT NULL
+                 AND l.id NOT IN (SELECT t.id FROM taken t WHERE t.need_id = n.balance_id AND t.wanted)
+               ORDER BY l.expires_at, l.created_at, l.id LIMIT 1),
+              (SELECT min(l.expires_at) FROM lots l WHERE l.balance_id = n.balance_id AND l.status = 'pending' AND l.remaining > 0)
+            ) AS "earliestOtherExpiry",
             CASE WHEN n.untouched THEN ${everReversedSql('n.balance_id')} ELSE false END AS "everReversed"
      FROM need n`,
-    [balances.map((b) => b.balanceId), balances.map((b) => b.needed), balances.map((b) => b.untouched)],
+    [balances.map((b) => b.balanceId), balances.map((b) => b.needed), balances.map((b) => b.untouched), firstLots],
   );
-  return new Map(rows.map((row) => [row.balanceId, {
-    spendable: row.spendable.map(({ running: _running, needed: _needed, ...lot }) => ({
+  const uncovered = rows.filter((row) => !row.covered).map((row) => row.balanceId);
+  const again = uncovered.length > 0
+    ? await lotsForMovements(tx, balances.filter((b) => uncovered.includes(b.balanceId)), null) : new Map<string, BalanceLots>();
+  return new Map(rows.map((row) => [row.balanceId, again.get(row.balanceId) ?? {
+    spendable: row.spendable.map(({ running: _running, need_id: _needId, wanted: _wanted, ...lot }) => ({
       ...lot,
       availableFrom: new Date(lot.availableFrom as string),
       expiresAt: lot.expiresAt === null ? null : new Date(lot.expiresAt as string),
