@@ -1,6 +1,7 @@
 import type { Allocation } from '../../domain/ledger/allocation.ts';
 import type { Queryable } from '../db.ts';
 import type { PageRequest } from '../pagination.ts';
+import { revive } from './targets.ts';
 import { everReversedSql } from './transactions.ts';
 import { runWrites, type Write } from '../writes.ts';
 
@@ -38,10 +39,6 @@ export function insertLotsWrite(rows: readonly LotRow[]): Write {
 }
 
 export const insertLotWrite = (lot: LotRow): Write => insertLotsWrite([lot]);
-
-export async function insertLot(tx: Queryable, lot: LotRow): Promise<void> {
-  await runWrites(tx, [insertLotWrite(lot)]);
-}
 
 /** The active lots of a balance with free units (the caller holds the balance lock). */
 export async function spendableLots(tx: Queryable, balanceId: string) {
@@ -104,12 +101,8 @@ export async function lotsForMovements(
   const again = uncovered.length > 0
     ? await lotsForMovements(tx, balances.filter((b) => uncovered.includes(b.balanceId)), null) : new Map<string, BalanceLots>();
   return new Map(rows.map((row) => [row.balanceId, again.get(row.balanceId) ?? {
-    spendable: row.spendable.map(({ running: _running, need_id: _needId, wanted: _wanted, ...lot }) => ({
-      ...lot,
-      availableFrom: new Date(lot.availableFrom as string),
-      expiresAt: lot.expiresAt === null ? null : new Date(lot.expiresAt as string),
-      createdAt: new Date(lot.createdAt as string),
-    }) as LotRow),
+    spendable: row.spendable.map(({ running: _running, need_id: _needId, wanted: _wanted, ...lot }) =>
+      revive<LotRow>(lot, ['availableFrom', 'expiresAt', 'createdAt'])!),
     earliestOtherExpiry: row.earliestOtherExpiry,
     everReversed: row.everReversed,
   }]));

@@ -1,5 +1,4 @@
-import type { Queryable } from '../db.ts';
-import { runWrites, type Write } from '../writes.ts';
+import type { Write } from '../writes.ts';
 
 export interface Moment {
   id: string;
@@ -38,6 +37,3 @@ export function scheduleMomentsWrites(programId: string, moments: Moment[], now:
   }];
 }
 
-export async function scheduleMoments(tx: Queryable, programId: string, moments: Moment[], now: Date, settledAfter: Date) {
-  await runWrites(tx, scheduleMomentsWrites(programId, moments, now, settledAfter));
-}

@@ -6,7 +6,7 @@ import { balanceColumns, type BalanceRow } from './balances.ts';
 import { definitionColumns } from './definitions.ts';
 
 /** A row that came back through row_to_json: its timestamps are ISO strings, made Dates again here. */
-function revive<T>(row: Record<string, unknown> | null, dateKeys: readonly (keyof T & string)[]): T | undefined {
+export function revive<T>(row: Record<string, unknown> | null, dateKeys: readonly (keyof T & string)[]): T | undefined {
   if (!row) return undefined;
   for (const key of dateKeys) if (typeof row[key] === 'string') row[key] = new Date(row[key] as string);
   return row as T;
