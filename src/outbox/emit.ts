@@ -1,5 +1,5 @@
 import { uuidv7 } from '../domain/ids.ts';
-import { buildEventBody, type MemberSnapshot } from '../events/catalog.ts';
+import { eventBodyText, type MemberSnapshot } from '../events/catalog.ts';
 import type { Queryable } from '../storage/db.ts';
 import { insertEventsWithMessages } from '../storage/events.ts';
 import { buildOperationalBody, operationalEventTypes } from './operational-events.ts';
@@ -101,7 +101,7 @@ export function prepareEvents(ctx: EmitContext, events: readonly EventToEmit[]):
   return events.map(({ type, member, fields }) => {
     const id = uuidv7(ctx.occurredAt);
     const envelope = { eventId: id, occurredAt: ctx.occurredAt, program: ctx.program, sequence: sequenceStandIn, member, source: ctx.source };
-    const body = JSON.stringify(operational.has(type) ? buildOperationalBody(type, envelope, fields) : buildEventBody(type, envelope, fields));
+    const body = operational.has(type) ? JSON.stringify(buildOperationalBody(type, envelope, fields)) : eventBodyText(type, envelope, fields);
     // The stand-in must be the envelope's and only it (a field holding the same text would be renumbered too).
     const at = body.indexOf(standInText);
     if (at < 0 || body.indexOf(standInText, at + 1) >= 0) throw new Error(`event ${type}: the sequence stand-in is not unique in its body`);

@@ -11,8 +11,10 @@ export interface Queryable {
 export interface TransactionOptions {
   /**
    * Plan the transaction's statements once per connection (PostgreSQL's generic plans) instead
-   * of once per execution. For statements taking whole batches as arrays, whose custom plans cost
-   * more to make than to run (the ledger's group commit); a hint PGlite does without.
+   * of once per execution, with index lookups in nested loops only (no whole-table scans, no hash
+   * or merge joins). For statements that take a batch of keys as arrays, whose custom plans cost
+   * more to make than to run (the ledger's group commit): a generic plan is kept as the tables
+   * grow, so it must not depend on how small they were when it was made. A hint PGlite does without.
    */
   genericPlans?: boolean;
 }

@@ -23,6 +23,15 @@ function statementName(sql: string): string | undefined {
   return name;
 }
 
+/**
+ * A generic plan is made once per connection, with the table sizes of that moment, and kept. The
+ * statements that ask for them look up a batch of rows by key: planned while a table was small,
+ * a scan of the whole table would stay in the plan as the table grows. Index lookups in nested
+ * loops are right for a batch at any table size, so the planner is held to them.
+ */
+const genericPlansBegin = `BEGIN; SET LOCAL plan_cache_mode = force_generic_plan;
+  SET LOCAL enable_seqscan = off; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off`;
+
 export function openPostgres(connectionString: string, options: { max?: number } = {}): Db {
   const pool = new pg.Pool({
     connectionString,
@@ -47,7 +56,7 @@ export function openPostgres(connectionString: string, options: { max?: number }
       const client = await pool.connect();
       try {
         // One round trip either way: a simple query may hold several statements.
-        await client.query(options?.genericPlans ? 'BEGIN; SET LOCAL plan_cache_mode = force_generic_plan' : 'BEGIN');
+        await client.query(options?.genericPlans ? genericPlansBegin : 'BEGIN');
         const tx: Queryable = {
           query: (sql, params) => query(client, sql, params),
           exec: async (sql) => void (await client.query(sql)),

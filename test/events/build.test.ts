@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   buildEventBody,
+  eventBodyText,
   validateEventBody,
   type EventContext,
   type EventFields,
@@ -222,5 +223,13 @@ describe('buildEventBody: Open Loyalty family', () => {
     const body = buildEventBody('AvailablePointsAmountChanged', context(), fields);
     fields.walletType.name = 'changed later';
     expect((body.data as typeof pointsChanged).walletType.name).toBe('Stars');
+  });
+
+  it('gives the outbox the same body as JSON text (eventBodyText), and refuses what buildEventBody refuses', () => {
+    const text = eventBodyText('AvailablePointsAmountChanged', context(), pointsChanged);
+    expect(JSON.parse(text)).toEqual(buildEventBody('AvailablePointsAmountChanged', context(), pointsChanged));
+    expect(text).toContain('"walletType":{');
+    expect(() => eventBodyText('CustomerDeactivated', context(), { customer: null })).toThrow(/must not set envelope field\(s\) customer/);
+    expect(() => eventBodyText('AvailablePointsAmountChanged', context(), { ...pointsChanged, walletType: 'x' })).toThrow(/does not match its schema/);
   });
 });

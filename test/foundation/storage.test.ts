@@ -95,4 +95,31 @@ describe('query layer', () => {
     const [row] = await db.query(`SELECT $1::text AS v`, ["'; DROP TABLE schema_migrations; --"]);
     expect(row.v).toBe("'; DROP TABLE schema_migrations; --");
   });
+
+  it.skipIf(!server)('PostgreSQL: a generic-plans transaction looks a batch of keys up by index, however small the table was when planned', async () => {
+    const [db] = await emptyDb();
+    // A couple of thousand rows and no statistics yet: what a plan made on a young installation sees.
+    await db.exec(`CREATE TABLE t (id int PRIMARY KEY, v int NOT NULL); INSERT INTO t SELECT n, 0 FROM generate_series(1, 2000) n`);
+    const nodes = (plan: unknown): string[] => {
+      const node = plan as { 'Node Type': string; Plans?: unknown[] };
+      return [node['Node Type'], ...(node.Plans ?? []).flatMap(nodes)];
+    };
+    // The plan a prepared statement keeps for the connection: generic, made for no array in particular.
+    const planIn = async (options?: { genericPlans: boolean }) => db.transaction(async (tx) => {
+      if (!options) await tx.exec(`SET LOCAL plan_cache_mode = force_generic_plan`);
+      await tx.exec(`PREPARE batch_update (int[], int[]) AS
+        UPDATE t SET v = t.v + c.d FROM unnest($1, $2) AS c (id, d) WHERE t.id = c.id`);
+      const [row] = await tx.query<{ 'QUERY PLAN': [{ Plan: unknown }] }>(`EXPLAIN (FORMAT JSON) EXECUTE batch_update ('{1,2}', '{5,6}')`);
+      await tx.exec(`DEALLOCATE batch_update`);
+      return nodes(row['QUERY PLAN'][0].Plan);
+    }, options);
+    // Left to itself the planner scans the whole table (right while it is tiny, kept in the plan as it grows).
+    expect(await planIn()).toContain('Seq Scan');
+    const pinned = await planIn({ genericPlans: true });
+    expect(pinned).not.toContain('Seq Scan');
+    expect(pinned).not.toContain('Hash Join');
+    expect(pinned).toContain('Index Scan');
+    // The settings are the transaction's own.
+    expect(await db.query(`SHOW enable_seqscan`)).toEqual([{ enable_seqscan: 'on' }]);
+  });
 });

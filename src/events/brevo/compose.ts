@@ -6,7 +6,8 @@ import { brevoEnvelopeKeys } from './envelope-schema.ts';
 /**
  * A Brevo-family body: the documented attributes (`fields`, already nested) plus the fields Brevo
  * adds to every loyalty payload and Punchcard's program_id/sequence. `loyalty_program` defaults to
- * the context's program. The result is not validated here; buildEventBody does that.
+ * the context's program. The result is not validated here; buildEventBody does that. It shares
+ * `fields`' objects: buildEventBody copies them first, eventBodyText serialises at once.
  */
 export function composeBrevoBody(
   name: string,
@@ -31,6 +32,6 @@ export function composeBrevoBody(
     program_id: ctx.program.id,
     sequence: ctx.sequence,
     loyalty_program: { id: ctx.program.id, name: ctx.program.name },
-    ...structuredClone(fields),
+    ...fields,
   };
 }

@@ -37,6 +37,7 @@ export function defineBrevoEvent<const N extends string, const P extends BrevoAt
     triggers: [],
     fields: closedObject(attributes),
     schema: Type.Object({ ...brevoEnvelopeProperties, ...attributes }, { additionalProperties: false }),
-    example: composeBrevoBody(name, exampleContext(name, { program: documented.loyalty_program }), documented),
+    // A copy: the example must not share objects with the documented seed it was made from.
+    example: composeBrevoBody(name, exampleContext(name, { program: documented.loyalty_program }), structuredClone(documented)),
   };
 }

@@ -5,7 +5,8 @@ import { openLoyaltyDataEnvelopeKeys } from './envelope-schema.ts';
 /**
  * An Open Loyalty-family body in the Standard Webhooks payload shape: `{type, timestamp, data}`,
  * with the subject's own fields next to the envelope members of `data`. Not validated here;
- * buildEventBody does that.
+ * buildEventBody does that. It shares `fields`' objects:
+ * buildEventBody copies them first, eventBodyText serialises at once.
  */
 export function composeOpenLoyaltyBody(
   name: string,
@@ -21,7 +22,7 @@ export function composeOpenLoyaltyBody(
       sequence: ctx.sequence,
       eventId: ctx.eventId,
       customer: ctx.member ? customerOf(ctx.member) : null,
-      ...structuredClone(fields),
+      ...fields,
     },
   };
 }

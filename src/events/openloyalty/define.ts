@@ -49,6 +49,7 @@ export function defineOpenLoyaltyEvent<const N extends string, const P extends T
       timestamp: dateTime('When the change happened (ISO 8601, UTC, milliseconds)'),
       data,
     }),
-    example: composeOpenLoyaltyBody(name, exampleContext(name), definition.exampleFields as Record<string, unknown>),
+    // A copy: the example must not share objects with the definition it was made from.
+    example: composeOpenLoyaltyBody(name, exampleContext(name), structuredClone(definition.exampleFields) as Record<string, unknown>),
   };
 }
