@@ -15,3 +15,6 @@ ALTER TABLE lot_allocations DROP CONSTRAINT lot_allocations_program_id_fkey;
 -- A message is written by the statement that writes its event (or, for a manual resend, for an
 -- event read in the same transaction), and events are never deleted.
 ALTER TABLE webhook_messages DROP CONSTRAINT webhook_messages_event_id_fkey;
+-- No query reads events by program and type (they are read by id, from their messages, and by
+-- program and sequence, which the unique key serves): the index only cost every event an entry.
+DROP INDEX events_program_type;
