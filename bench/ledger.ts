@@ -4,8 +4,8 @@
  * million lots and write their events.
  *
  * 1. API throughput. A real server (buildApp + listen on 127.0.0.1, port 0) on the benchmark
- *    database; one program with one webhook endpoint taking every event (so each event also
- *    writes its pending message; no delivery worker runs), one balance definition, MEMBERS
+ *    database; one program with ENDPOINTS webhook endpoints (default 1) taking every event (so
+ *    each event also writes its pending messages; no delivery worker runs), one balance definition, MEMBERS
  *    members each credited a starting balance. Then CONCURRENCY HTTP clients (an undici Pool
  *    with keep-alive, in a child process so they do not share the server's event loop) send
  *    completed credits or debits (autoComplete) for random members, REQUESTS requests or
@@ -28,6 +28,7 @@
  * PGlite in memory. BENCH_PROFILE=1 also times every statement, the program's sequence lock, and
  * samples pg_stat_activity (a little overhead: the headline figures come from a run without it);
  * BENCH_CPU_PROFILE=<dir> writes a V8 CPU profile of this process for each measured phase.
+ * ENDPOINTS: webhook endpoints per program (default 1; 0 writes events without messages).
  * BENCH_EXPIRY: the definition's expiry in phase 1 — `year-end` (default: lots expire at the end
  * of next year, so every credit shares one expiry moment), `rolling` (one year after each credit,
  * to the millisecond) or `none`. The last line printed is one JSON object.
@@ -70,6 +71,8 @@ const lotAmount = 100;
 const expireTimeoutMs = Number(env.EXPIRE_TIMEOUT ?? 600) * 1000;
 const profiling = env.BENCH_PROFILE === '1';
 const expiryMode = env.BENCH_EXPIRY ?? 'year-end';
+/** Webhook endpoints per program, each taking every event (0: events without messages, to see what the fan-out costs). */
+const endpoints = Number(env.ENDPOINTS ?? 1);
 /** A directory: writes a V8 CPU profile of this process (the API server, the sweep) for each measured phase there. */
 const cpuProfileDir = env.BENCH_CPU_PROFILE;
 /** The pool openPostgres opens by default (the runtime's): the baseline uses as many lanes. */
@@ -116,8 +119,8 @@ async function inLanes<T>(items: readonly T[], lanes: number, work: (item: T) =>
 async function newProgram(origin: string, adminKey: string, name: string, expiry: unknown) {
   const program = await call(origin, adminKey, 'POST', '/v1/programs', { name });
   const { key } = await call(origin, adminKey, 'POST', `/v1/programs/${program.id}/keys`, { name: 'bench' });
-  // Never delivered (no worker runs): the endpoint is there so that every event writes its message.
-  await call(origin, key, 'POST', '/v1/webhook-endpoints', { url: 'http://127.0.0.1:9/hooks' });
+  // Never delivered (no worker runs): the endpoints are there so that every event writes its messages.
+  for (let n = 0; n < endpoints; n++) await call(origin, key, 'POST', '/v1/webhook-endpoints', { url: `http://127.0.0.1:9/hooks/${n}` });
   const definition = await call(origin, key, 'POST', '/v1/balance-definitions', { name: 'Points', unit: 'points', decimals: 0, expiry });
   return { id: program.id as string, key: key as string, definitionId: definition.id as string };
 }
@@ -464,6 +467,7 @@ async function main() {
       p50Ms: round(api.result.p50Ms, 1),
       p99Ms: round(api.result.p99Ms, 1),
       eventsPerTransaction: round(api.eventsPerRequest, 2),
+      messagesPerTransaction: round(api.messagesPerRequest, 2),
       definitionExpiry: expiryMode,
       expireLots: lotsToExpire,
       expireBalances: balancesToExpire,
