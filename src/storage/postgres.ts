@@ -27,7 +27,9 @@ function statementName(sql: string): string | undefined {
  * A generic plan is made once per connection, with the table sizes of that moment, and kept. The
  * statements that ask for them look up a batch of rows by key: planned while a table was small,
  * a scan of the whole table would stay in the plan as the table grows. Index lookups in nested
- * loops are right for a batch at any table size, so the planner is held to them.
+ * loops are right for a batch at any table size, so the planner is held to them. (A statement
+ * whose generic plan the connection already made elsewhere, as a sweep may for the events
+ * statement, keeps that plan: settings do not invalidate cached plans.)
  */
 const genericPlansBegin = `BEGIN; SET LOCAL plan_cache_mode = force_generic_plan;
   SET LOCAL enable_seqscan = off; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off`;
