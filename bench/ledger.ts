@@ -29,6 +29,7 @@
  * samples pg_stat_activity (a little overhead: the headline figures come from a run without it);
  * BENCH_CPU_PROFILE=<dir> writes a V8 CPU profile of this process for each measured phase.
  * ENDPOINTS: webhook endpoints per program (default 1; 0 writes events without messages).
+ * ANALYZE=0: no ANALYZE after phase 1's set-up (by default the tables have statistics, as on a live database).
  * BENCH_EXPIRY: the definition's expiry in phase 1 — `year-end` (default: lots expire at the end
  * of next year, so every credit shares one expiry moment), `rolling` (one year after each credit,
  * to the millisecond) or `none`. The last line printed is one JSON object.
@@ -71,6 +72,8 @@ const lotAmount = 100;
 const expireTimeoutMs = Number(env.EXPIRE_TIMEOUT ?? 600) * 1000;
 const profiling = env.BENCH_PROFILE === '1';
 const expiryMode = env.BENCH_EXPIRY ?? 'year-end';
+/** ANALYZE after the set-up (ANALYZE=0: plans made on tables without statistics, as in a new database's first minute). */
+const analyzeAfterSetUp = env.ANALYZE !== '0';
 /** Webhook endpoints per program, each taking every event (0: events without messages, to see what the fan-out costs). */
 const endpoints = Number(env.ENDPOINTS ?? 1);
 /** A directory: writes a V8 CPU profile of this process (the API server, the sweep) for each measured phase there. */
@@ -206,6 +209,12 @@ async function apiPhase(db: Db, origin: string, adminKey: string, load: LoadProc
     await call(origin, program.key, 'POST', '/v1/ledger/transactions', { memberId: member.id, kind: 'credit', amount: startingCredit, autoComplete: true });
   });
   log(`set-up: ${members} members registered and credited ${startingCredit} each through the API in ${round(performance.now() - setUpStarted)} ms`);
+  if (analyzeAfterSetUp) {
+    // Statistics as autovacuum keeps them on a live database (a fresh one has none for its first
+    // minute): the plans made in the warm-up then see the tables as they are.
+    await db.exec(`ANALYZE`);
+    log('          tables analyzed (ANALYZE=0 skips it)');
+  }
 
   const spec: LoadSpec = { origin, key: program.key, memberIds, concurrency, maxRequests: warmup, seconds: 60, maxDebit: 50, maxCredit: 100 };
   const warm = await load.run(spec);

@@ -119,7 +119,11 @@ describe('query layer', () => {
     expect(pinned).not.toContain('Seq Scan');
     expect(pinned).not.toContain('Hash Join');
     expect(pinned).toContain('Index Scan');
-    // The settings are the transaction's own.
-    expect(await db.query(`SHOW enable_seqscan`)).toEqual([{ enable_seqscan: 'on' }]);
+    // The settings are the transaction's own: both pooled connections (one held here, the other
+    // taking the second query) are back to the defaults.
+    const settings = await db.transaction(async (tx) => [
+      ...await tx.query(`SHOW enable_seqscan`), ...await db.query(`SHOW enable_hashjoin`), ...await tx.query(`SHOW plan_cache_mode`),
+    ]);
+    expect(settings).toEqual([{ enable_seqscan: 'on' }, { enable_hashjoin: 'on' }, { plan_cache_mode: 'auto' }]);
   });
 });

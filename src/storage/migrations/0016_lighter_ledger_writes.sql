@@ -1,8 +1,8 @@
 -- The rows every ledger movement writes stop re-checking keys that the statement writing them
 -- already guarantees. Each foreign-key check is a trigger running a query of its own, and the
 -- check of program_id takes a shared lock on the program's row that every concurrent writer of the
--- program takes too: about ten checks per movement, the largest share of its database work after
--- the rows and their index entries.
+-- program takes too: about ten checks per movement, a large share of its database work beside the
+-- rows and their index entries.
 --
 -- What still guards these rows: programs are never deleted; each row keeps its checked key to the
 -- balance, lot, transaction or endpoint it belongs to, whose own program_id is checked; the
