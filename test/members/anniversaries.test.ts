@@ -149,6 +149,39 @@ describe('the schedule', () => {
     expect(back.map((e) => local(e.event_date).toISO())).toEqual([local(enrolled.json().subscription.createdAt).plus({ months: 1 }).toISO()]);
   });
 
+  it('passes a deactivated owner\'s anniversaries in silence and keeps their calendar; after reactivation the next one fires', async () => {
+    world.h.clock.set('2032-03-10T08:00:00.000Z'); // 04:00 in New York
+    const p = await world.program({ timezone: zone, settings: { members: { anniversaryReminderDaysBefore: 5 } } });
+    const member = await p.register({ loyaltySubscriptionId: 'QUIET' });
+    const kept = await p.register({ loyaltySubscriptionId: 'LOUD' });
+    await advance(p, { to: '2032-04-10T12:00:00.000Z' });
+    expect(ofSubscription(await p.events(), 'subscription_month_anniversary', 'QUIET')).toHaveLength(1);
+
+    const deactivated = await p.call('POST', `/v1/members/${member.id}/deactivate`);
+    expect(deactivated.statusCode, deactivated.body).toBe(200);
+    await p.events();
+    // Through the yearly anniversary and its reminder, 2033-03-10 and 03-05.
+    await advance(p, { to: '2033-03-20T12:00:00.000Z' });
+    const quiet = await p.events();
+    for (const name of ['subscription_month_anniversary', 'subscription_year_anniversary', 'membership_anniversary_reminder']) {
+      expect(quiet.filter((e) => e.event_name === name && contactOf(e) === member.contactId), name).toEqual([]);
+    }
+    expect(ofSubscription(quiet, 'subscription_month_anniversary', 'LOUD')).toHaveLength(11);
+    expect(ofSubscription(quiet, 'subscription_year_anniversary', 'LOUD')).toHaveLength(1);
+    expect(ofSubscription(quiet, 'membership_anniversary_reminder', 'LOUD')).toHaveLength(1);
+    // The calendar went on: one row per kind, the next ones due.
+    expect((await jobsOf(p.id)).filter((j) => j.subscriptionId === member.subscription.id).map((j) => j.n)).toEqual([1, 1]);
+
+    const reactivated = await p.call('POST', `/v1/members/${member.id}/reactivate`);
+    expect(reactivated.statusCode, reactivated.body).toBe(200);
+    await p.events();
+    await advance(p, { to: '2033-04-10T12:00:00.000Z' });
+    // The next anniversary only: the eleven passed meanwhile are not caught up.
+    const back = ofSubscription(await p.events(), 'subscription_month_anniversary', 'QUIET');
+    expect(back.map((e) => local(e.event_date).toISODate())).toEqual(['2033-04-10']);
+    expect(back[0]).toMatchObject({ contact_id: member.contactId, subscription: { loyalty_subscription_id: 'QUIET' } });
+  });
+
   it('sends a null card id in the reminder for a member without a card', async () => {
     world.h.clock.set('2031-01-10T08:00:00.000Z');
     const p = await world.program({ settings: { members: { cardIdPattern: null, anniversaryReminderDaysBefore: 0 } } });

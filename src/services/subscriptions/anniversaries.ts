@@ -18,6 +18,13 @@ async function activeSubscription(tx: Parameters<JobHandler>[0], programId: stri
 }
 
 /**
+ * Whether the owner hears of their anniversaries: not while deactivated (or anonymised). Their
+ * calendar goes on meanwhile, as a deactivated member's tier moments do: after reactivation the
+ * next anniversary fires, and the ones passed meanwhile are not caught up.
+ */
+const celebrated = (owner: { status: string }) => owner.status === 'active';
+
+/**
  * subscription_month_anniversary on each monthly anniversary, and subscription_year_anniversary
  * on every twelfth; then the next month goes on the schedule.
  */
@@ -34,9 +41,11 @@ export function monthAnniversaryHandler(ctx: ServiceContext): JobHandler {
         loyalty_subscription_id: found.subscription.loyaltySubscriptionId,
       },
     };
-    const snapshot = memberSnapshot(found.owner, found.subscription);
-    await emitEvent(tx, scope.emit, 'subscription_month_anniversary', snapshot, fields);
-    if (months % 12 === 0) await emitEvent(tx, scope.emit, 'subscription_year_anniversary', snapshot, fields);
+    if (celebrated(found.owner)) {
+      const snapshot = memberSnapshot(found.owner, found.subscription);
+      await emitEvent(tx, scope.emit, 'subscription_month_anniversary', snapshot, fields);
+      if (months % 12 === 0) await emitEvent(tx, scope.emit, 'subscription_year_anniversary', snapshot, fields);
+    }
     await scheduleJob(tx, {
       programId: job.programId,
       kind: jobKinds.monthAnniversary,
@@ -55,11 +64,13 @@ export function anniversaryReminderHandler(ctx: ServiceContext): JobHandler {
     const found = await activeSubscription(tx, job.programId, subscriptionId);
     if (!found) return;
     const scope = await programScope(tx, ctx, job.programId, 'scheduler');
-    await emitEvent(tx, scope.emit, 'membership_anniversary_reminder', memberSnapshot(found.owner, found.subscription), {
-      loyalty_program: scope.emit.program,
-      membership: { card_id: found.owner.cardId, created_at: found.subscription.createdAt.toISOString() },
-      reminder: { unit: 'day', value: daysBefore },
-    });
+    if (celebrated(found.owner)) {
+      await emitEvent(tx, scope.emit, 'membership_anniversary_reminder', memberSnapshot(found.owner, found.subscription), {
+        loyalty_program: scope.emit.program,
+        membership: { card_id: found.owner.cardId, created_at: found.subscription.createdAt.toISOString() },
+        reminder: { unit: 'day', value: daysBefore },
+      });
+    }
     const nextDaysBefore = scope.program.settings.members.anniversaryReminderDaysBefore;
     await scheduleJob(tx, {
       programId: job.programId,
