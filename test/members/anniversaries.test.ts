@@ -23,6 +23,11 @@ const advance = async (p: Program, body: { by?: string; to?: string }) => {
 const local = (iso: string) => DateTime.fromISO(iso, { zone });
 const ofSubscription = (events: any[], name: string, lsid: string) =>
   events.filter((e) => e.event_name === name && (e.subscription?.loyalty_subscription_id ?? e.identifiers?.loyalty_subscription_id) === lsid);
+const expectNoAnniversaries = (events: any[], contactId: number) => {
+  for (const name of ['subscription_month_anniversary', 'subscription_year_anniversary', 'membership_anniversary_reminder']) {
+    expect(events.filter((e) => e.event_name === name && contactOf(e) === contactId), name).toEqual([]);
+  }
+};
 const jobsOf = (programId: string) =>
   world.h.db.query<{ subscriptionId: string; kind: string; n: number }>(
     `SELECT payload->>'subscriptionId' AS "subscriptionId", kind, count(*)::int AS n FROM scheduled_jobs
@@ -133,9 +138,7 @@ describe('the schedule', () => {
 
     await advance(p, { by: 'P1Y' });
     const after = await p.events();
-    for (const name of ['subscription_month_anniversary', 'subscription_year_anniversary', 'membership_anniversary_reminder']) {
-      expect(after.filter((e) => e.event_name === name && contactOf(e) === revoked.contactId), name).toEqual([]);
-    }
+    expectNoAnniversaries(after, revoked.contactId);
     expect(ofSubscription(after, 'subscription_month_anniversary', 'KEPT')).toHaveLength(12);
     expect(ofSubscription(after, 'subscription_year_anniversary', 'KEPT')).toHaveLength(1);
 
@@ -163,9 +166,7 @@ describe('the schedule', () => {
     // Through the yearly anniversary and its reminder, 2033-03-10 and 03-05.
     await advance(p, { to: '2033-03-20T12:00:00.000Z' });
     const quiet = await p.events();
-    for (const name of ['subscription_month_anniversary', 'subscription_year_anniversary', 'membership_anniversary_reminder']) {
-      expect(quiet.filter((e) => e.event_name === name && contactOf(e) === member.contactId), name).toEqual([]);
-    }
+    expectNoAnniversaries(quiet, member.contactId);
     expect(ofSubscription(quiet, 'subscription_month_anniversary', 'LOUD')).toHaveLength(11);
     expect(ofSubscription(quiet, 'subscription_year_anniversary', 'LOUD')).toHaveLength(1);
     expect(ofSubscription(quiet, 'membership_anniversary_reminder', 'LOUD')).toHaveLength(1);
