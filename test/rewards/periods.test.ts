@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { periodStart } from '../../src/domain/rewards/issuing.ts';
+import { periodStart } from '../../src/domain/calendar.ts';
 
 describe('per-period limits count from the start of the calendar period in the program timezone', () => {
   it('day, week (from Monday), month and year', () => {

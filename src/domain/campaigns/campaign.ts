@@ -1,4 +1,4 @@
-import { DateTime } from 'luxon';
+import { periodStart, type CalendarPeriod } from '../calendar.ts';
 import { invalidInput, Problem } from '../problem.ts';
 import { ExpressionError, parseExpression } from './expression.ts';
 
@@ -28,7 +28,7 @@ export type CampaignEffect =
   | { type: 'grant_reward'; rewardId: string }
   | { type: 'set_custom_attribute'; name: string; value: string | number | boolean | null };
 
-export type LimitPeriod = 'day' | 'week' | 'month' | 'year' | 'ever';
+export type LimitPeriod = CalendarPeriod | 'ever';
 export interface CampaignLimit { count: number; period: LimitPeriod }
 export interface CampaignLimits { perMember?: CampaignLimit; total?: CampaignLimit }
 
@@ -126,6 +126,5 @@ export function takeBackShare(awarded: number, saleTotal: number, returnedSoFar:
 
 /** Where a limit's current period began (program time); null for a limit over the campaign's whole life. */
 export function limitPeriodStart(period: LimitPeriod, now: Date, timezone: string): Date | null {
-  if (period === 'ever') return null;
-  return DateTime.fromJSDate(now, { zone: timezone }).startOf(period).toJSDate();
+  return period === 'ever' ? null : periodStart(period, now, timezone);
 }

@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import type { AttributeValue } from '../../storage/members.ts';
-import type { Period, Reward, Targeting } from './reward.ts';
+import type { Reward, Targeting } from './reward.ts';
 
 /**
  * Why a reward cannot be issued: the problem code the API answers, its status, and the reason
@@ -54,11 +54,6 @@ export function voucherDates(reward: Reward, now: Date, timezone: string): { val
   const validity = reward.validity;
   const expiresAt = !validity ? null : 'days' in validity ? issued.plus({ days: validity.days }).toJSDate() : validity.until;
   return { validFrom, expiresAt };
-}
-
-/** Start of the calendar period (program timezone) that `now` falls in. */
-export function periodStart(period: Period, now: Date, timezone: string): Date {
-  return DateTime.fromJSDate(now, { zone: timezone }).startOf(period).toJSDate();
 }
 
 /** The limits, given how many vouchers of the reward are held in all, by the member, and by the member this period. */

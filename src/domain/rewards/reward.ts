@@ -1,7 +1,8 @@
 import { invalidInput } from '../problem.ts';
+import type { CalendarPeriod } from '../calendar.ts';
 
 export type RewardType = 'material' | 'static_coupon' | 'dynamic_coupon' | 'conversion_coupon';
-export type Period = 'day' | 'week' | 'month' | 'year';
+export type Period = CalendarPeriod;
 
 /** Who may get a reward: everyone, members of some tiers, or members whose custom attribute has a value. */
 export type Targeting =

@@ -1,9 +1,10 @@
 import type { MemberSnapshot } from '../../events/context.ts';
+import { periodStart } from '../../domain/calendar.ts';
 import { generateCardId } from '../../domain/members/card-id.ts';
 import { uuidv7 } from '../../domain/ids.ts';
 import { Problem, invalidInput } from '../../domain/problem.ts';
 import {
-  attributionRefusals, availabilityRefusal, conversionValue, limitRefusal, periodStart, targetingRefusal, voucherDates,
+  attributionRefusals, availabilityRefusal, conversionValue, limitRefusal, targetingRefusal, voucherDates,
   type AttributionRefusalKind,
 } from '../../domain/rewards/issuing.ts';
 import { defaultCodePattern, type Reward } from '../../domain/rewards/reward.ts';

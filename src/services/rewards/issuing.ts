@@ -1,5 +1,5 @@
 import { Problem } from '../../domain/problem.ts';
-import { periodStart } from '../../domain/rewards/issuing.ts';
+import { periodStart } from '../../domain/calendar.ts';
 import type { Period } from '../../domain/rewards/reward.ts';
 import type { VoucherSource } from '../../domain/rewards/voucher.ts';
 import { toPage, type PageRequest } from '../../storage/pagination.ts';
