@@ -156,7 +156,7 @@ describe('the schedule', () => {
     world.h.clock.set('2032-03-10T08:00:00.000Z'); // 04:00 in New York
     const p = await world.program({ timezone: zone, settings: { members: { anniversaryReminderDaysBefore: 5 } } });
     const member = await p.register({ loyaltySubscriptionId: 'QUIET' });
-    const kept = await p.register({ loyaltySubscriptionId: 'LOUD' });
+    await p.register({ loyaltySubscriptionId: 'LOUD' });
     await advance(p, { to: '2032-04-10T12:00:00.000Z' });
     expect(ofSubscription(await p.events(), 'subscription_month_anniversary', 'QUIET')).toHaveLength(1);
 

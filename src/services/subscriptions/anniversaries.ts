@@ -1,4 +1,5 @@
 import { anniversaryReminderAt, monthAnniversary } from '../../domain/members/anniversaries.ts';
+import { memberLive } from '../../domain/members/live.ts';
 import { emitEvent } from '../../outbox/emit.ts';
 import { scheduleJob } from '../../scheduler/schedule.ts';
 import type { JobHandler } from '../../scheduler/scheduler.ts';
@@ -18,13 +19,6 @@ async function activeSubscription(tx: Parameters<JobHandler>[0], programId: stri
 }
 
 /**
- * Whether the owner hears of their anniversaries: not while deactivated (or anonymised). Their
- * calendar goes on meanwhile, as a deactivated member's tier moments do: after reactivation the
- * next anniversary fires, and the ones passed meanwhile are not caught up.
- */
-const celebrated = (owner: { status: string }) => owner.status === 'active';
-
-/**
  * subscription_month_anniversary on each monthly anniversary, and subscription_year_anniversary
  * on every twelfth; then the next month goes on the schedule.
  */
@@ -41,7 +35,7 @@ export function monthAnniversaryHandler(ctx: ServiceContext): JobHandler {
         loyalty_subscription_id: found.subscription.loyaltySubscriptionId,
       },
     };
-    if (celebrated(found.owner)) {
+    if (memberLive(found.owner)) {
       const snapshot = memberSnapshot(found.owner, found.subscription);
       await emitEvent(tx, scope.emit, 'subscription_month_anniversary', snapshot, fields);
       if (months % 12 === 0) await emitEvent(tx, scope.emit, 'subscription_year_anniversary', snapshot, fields);
@@ -64,7 +58,7 @@ export function anniversaryReminderHandler(ctx: ServiceContext): JobHandler {
     const found = await activeSubscription(tx, job.programId, subscriptionId);
     if (!found) return;
     const scope = await programScope(tx, ctx, job.programId, 'scheduler');
-    if (celebrated(found.owner)) {
+    if (memberLive(found.owner)) {
       await emitEvent(tx, scope.emit, 'membership_anniversary_reminder', memberSnapshot(found.owner, found.subscription), {
         loyalty_program: scope.emit.program,
         membership: { card_id: found.owner.cardId, created_at: found.subscription.createdAt.toISOString() },

@@ -1,4 +1,5 @@
 import { uuidv7 } from '../../domain/ids.ts';
+import { memberLive } from '../../domain/members/live.ts';
 import { conflict, notFound } from '../../domain/problem.ts';
 import { scheduleJob } from '../../scheduler/schedule.ts';
 import type { JobHandler } from '../../scheduler/scheduler.ts';
@@ -10,7 +11,7 @@ import type { RecalculationRow } from '../../storage/tiers/recalculations.ts';
 import type { ServiceContext } from '../context.ts';
 import { programScope, type ProgramScope } from '../emit-context.ts';
 import { momentsOf, saveMemberTier, tierJobs } from './change.ts';
-import { recalculateGroup, tierHolder, tiersLive } from './recalculate.ts';
+import { recalculateGroup, tierHolder } from './recalculate.ts';
 import { groupsWithTiers, type GroupWithTiers } from './tier-catalog.ts';
 
 /** Members recalculated per batch transaction. */
@@ -63,7 +64,7 @@ export async function getRecalculation(ctx: ServiceContext, programId: string, i
 async function recalculateMember(tx: Queryable, scope: ProgramScope, groups: GroupWithTiers[], memberId: string): Promise<boolean> {
   const member = (await findMember(tx, scope.program.id, memberId))!;
   const holder = await tierHolder(tx, scope.program.id, member);
-  if (!holder || !tiersLive(member)) return false;
+  if (!holder || !memberLive(member)) return false;
   let rows = await memberTiers(tx, scope.program.id, memberId, true);
   let changed = false;
   for (const entry of groups) {

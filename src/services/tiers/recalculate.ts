@@ -1,3 +1,4 @@
+import { memberLive } from '../../domain/members/live.ts';
 import { computedTier, isUpgrade } from '../../domain/tiers/qualify.ts';
 import { strategyAllows } from '../../domain/tiers/moments.ts';
 import type { MemberTier, Strategy, Tier } from '../../domain/tiers/tier-group.ts';
@@ -83,12 +84,6 @@ export async function memberTier(tx: Queryable, programId: string, memberId: str
   return (await memberTiers(tx, programId, memberId, true)).find((r) => r.groupId === groupId);
 }
 
-/**
- * Whether a member's tiers move and their calendar speaks: only an active member's. A member
- * deactivated (or not yet activated, or anonymised) keeps their tiers as they are — the ledger
- * refuses their units too — until they are active again.
- */
-export const tiersLive = (member: Pick<MemberRow, 'status'>) => member.status === 'active';
 
 /** The owner of an active subscription: the member who holds tiers (added household members share balances, not tiers). */
 export async function tierHolder(tx: Queryable, programId: string, member: MemberRow): Promise<TierHolder | undefined> {
@@ -108,7 +103,7 @@ export async function recalculateMemberTier(
   const groups = await realtimeGroups(tx, scope);
   if (groups.length === 0 || isResettingUnits(tx)) return;
   const member = await findMember(tx, scope.program.id, memberId);
-  if (!member || !tiersLive(member)) return;
+  if (!member || !memberLive(member)) return;
   const holder = await tierHolder(tx, scope.program.id, member);
   if (!holder) return;
   let current = await memberTiers(tx, scope.program.id, memberId, true);

@@ -1,4 +1,5 @@
 import { anniversaryReminderAt, monthAnniversary, nextAnniversaryReminder, nextMonthAnniversary } from '../../domain/members/anniversaries.ts';
+import { memberLive } from '../../domain/members/live.ts';
 import { daysBetween } from '../../domain/tiers/moments.ts';
 import type { MemberTier } from '../../domain/tiers/tier-group.ts';
 import { emitEvent } from '../../outbox/emit.ts';
@@ -10,7 +11,7 @@ import { dueMemberTiers, upsertMemberTier, type DueKind } from '../../storage/ti
 import type { ServiceContext } from '../context.ts';
 import { programScope, type ProgramScope } from '../emit-context.ts';
 import { momentsOf, saveMemberTier, tierJobs, type TierHolder } from './change.ts';
-import { memberTier, recalculateGroup, tierHolder, tiersLive } from './recalculate.ts';
+import { memberTier, recalculateGroup, tierHolder } from './recalculate.ts';
 import { groupRef, groupsWithTiers, tierRef, type GroupWithTiers } from './tier-catalog.ts';
 
 /** Member tiers handled per kind of moment in one sweep transaction; a sweep with more due comes straight back. */
@@ -123,7 +124,7 @@ export function tierMomentsHandler(ctx: ServiceContext): JobHandler {
         const member = (await findMember(tx, job.programId, row.memberId))!;
         const holder = await tierHolder(tx, job.programId, member);
         if (!holder) await upsertMemberTier(tx, retired(row, scope));
-        else if (!tiersLive(member)) await saveMemberTier(tx, scope, paused(row, holder, entry, scope));
+        else if (!memberLive(member)) await saveMemberTier(tx, scope, paused(row, holder, entry, scope));
         else await handle({ tx, scope, row, holder, entry });
       }
     }
