@@ -8,14 +8,18 @@
  *    each event also writes its pending messages; no delivery worker runs), one balance definition, MEMBERS
  *    members each credited a starting balance. Then CONCURRENCY HTTP clients (an undici Pool
  *    with keep-alive, in a child process so they do not share the server's event loop) send
- *    completed credits or debits (autoComplete) for random members, REQUESTS requests or
- *    SECONDS seconds, whichever comes first, after WARMUP requests that are not counted. Each
- *    request locks its balance, writes its transaction, its lot or its allocations, its balance
- *    figures, and three events with their messages, in one database transaction.
+ *    completed credits or debits (autoComplete) for random members, after WARMUP requests that
+ *    are not counted. Each request locks its balance, writes its transaction, its lot or its
+ *    allocations, its balance figures, and three events with their messages, in one database
+ *    transaction.
  *    Baseline in the same run, on the same database through the same pool (node-postgres on
  *    PostgreSQL): pgbench's "simple update" transaction (BEGIN; UPDATE a random account row of
- *    100,000; INSERT a history row; COMMIT) by as many lanes as the pool has connections, for as
- *    long as the API phase ran.
+ *    100,000; INSERT a history row; COMMIT) by as many lanes as the pool has connections.
+ *    The two alternate for ROUNDS rounds (default 3): the API for REQUESTS requests or SECONDS
+ *    seconds (default 20,000 and 8), whichever comes first, then the baseline for as long. This
+ *    machine's speed drifts by as much as a half within minutes, so each round's ratio compares
+ *    measurements taken side by side, and the figures reported are the medians of the rounds'
+ *    (throughputs and ratio); latency percentiles are over every request of every round.
  * 2. Expiry. LOTS lots (default 1,000,000 on PostgreSQL, 100,000 on PGlite; 0 skips the phase)
  *    spread over BALANCES balances (default LOTS / 10) of another program, all due at one moment, inserted
  *    set-based with their members, subscriptions, balances and credit transactions (balance
@@ -51,6 +55,7 @@ import { newSealingKeyText, parseSealingKey } from '../src/security/sealed-value
 import type { Db } from '../src/storage/db.ts';
 import { findBalanceDifferences } from '../src/storage/ledger/check.ts';
 import { openLedgerBenchDb } from './support/bench-db.ts';
+import { percentile } from './support/stats.ts';
 import type { LoadResult, LoadSpec } from './support/ledger-load.ts';
 import {
   countersReport, cpuPerUnit, cpuReport, cpuSnapshot, dbCounters, profiledDb, sampleActivity, statementReport,
@@ -63,7 +68,8 @@ const onPostgres = serverUrl !== undefined;
 const members = Number(env.MEMBERS ?? 300);
 const concurrency = Number(env.CONCURRENCY ?? 48);
 const maxRequests = Number(env.REQUESTS ?? 20_000);
-const seconds = Number(env.SECONDS ?? 20);
+const seconds = Number(env.SECONDS ?? 8);
+const roundCount = Math.max(1, Number(env.ROUNDS ?? 3));
 const warmup = Number(env.WARMUP ?? 1000);
 const startingCredit = 1_000_000;
 const lotsToExpire = Number(env.LOTS ?? (onPostgres ? 1_000_000 : 100_000));
@@ -189,17 +195,36 @@ async function startLoadProcess(): Promise<LoadProcess> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Phase 1: the API, then the baseline.
+// Phase 1: the API and the baseline, in alternating rounds.
+
+/** One round: the API for a while, then the baseline for as long. */
+interface Round {
+  apiPerSecond: number;
+  baselinePerSecond: number;
+  ratio: number;
+  completed: number;
+}
 
 interface ApiFigures {
-  perSecond: number;
-  result: LoadResult;
+  rounds: Round[];
+  /** Median of the rounds' figures: a slow or fast minute of the machine moves one round, not the result. */
+  apiPerSecond: number;
+  baselinePerSecond: number;
+  ratio: number;
+  requests: number;
+  latency: { p50Ms: number; p90Ms: number; p99Ms: number; maxMs: number };
   eventsPerRequest: number;
   messagesPerRequest: number;
 }
 
-async function apiPhase(db: Db, origin: string, adminKey: string, load: LoadProcess, profile: DbProfile | null,
-  activity: () => Promise<ActivitySampler | null>, ourBackends: () => Promise<number[]>): Promise<ApiFigures> {
+const median = (values: readonly number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+
+/** The API phase's program, its members credited, the statistics taken and the warm-up sent: what every round reuses. */
+async function apiSetUp(db: Db, origin: string, adminKey: string, load: LoadProcess) {
   const program = await newProgram(origin, adminKey, 'Bench API', definitionExpiry[expiryMode]);
   const memberIds: string[] = [];
   const setUpStarted = performance.now();
@@ -215,47 +240,88 @@ async function apiPhase(db: Db, origin: string, adminKey: string, load: LoadProc
     await db.exec(`ANALYZE`);
     log('          tables analyzed (ANALYZE=0 skips it)');
   }
-
   const spec: LoadSpec = { origin, key: program.key, memberIds, concurrency, maxRequests: warmup, seconds: 60, maxDebit: 50, maxCredit: 100 };
   const warm = await load.run(spec);
   log(`warm-up: ${warm.count} requests in ${round(warm.elapsedMs)} ms (not counted)`);
+  return { programId: program.id, spec: { ...spec, maxRequests, seconds } };
+}
 
-  const eventsBefore = await countRows(db, 'events', program.id);
-  const messagesBefore = await countRows(db, 'webhook_messages', program.id);
-  profile?.reset();
-  const countersBefore = profile ? await dbCounters(db) : null;
-  const sampler = await activity();
-  const stopProfile = await cpuProfile('api');
+/** One measured run of the HTTP clients, with its CPU. */
+async function apiRound(load: LoadProcess, spec: LoadSpec, label: string, ourBackends: () => Promise<number[]>) {
   const cpuBefore = cpuSnapshot([load.pid]);
-  const result = await load.run({ ...spec, maxRequests, seconds });
+  const result = await load.run(spec);
   const cpuAfter = cpuSnapshot([load.pid]);
-  await stopProfile();
   const backends = await ourBackends();
-  const states = await sampler?.stop();
-  const events = (await countRows(db, 'events', program.id)) - eventsBefore;
-  const messages = (await countRows(db, 'webhook_messages', program.id)) - messagesBefore;
-
   const ok = result.statuses['201'] ?? 0;
   const perSecond = (ok / result.elapsedMs) * 1000;
-  log(`api:      ${ok} completed transactions in ${round(result.elapsedMs)} ms, ${round(perSecond)}/s with ${concurrency} requests in flight; ` +
+  log(`${label} api:      ${ok} completed transactions in ${round(result.elapsedMs)} ms, ${round(perSecond)}/s with ${concurrency} requests in flight; ` +
     `latency p50 ${round(result.p50Ms, 1)} ms, p90 ${round(result.p90Ms, 1)} ms, p99 ${round(result.p99Ms, 1)} ms, max ${round(result.maxMs, 1)} ms`);
-  log(`          ${events} events and ${messages} messages written (${round(events / Math.max(1, ok), 2)} and ${round(messages / Math.max(1, ok), 2)} per transaction)`);
-  if (ok !== result.count) {
-    log(`          statuses ${JSON.stringify(result.statuses)}; samples ${JSON.stringify(result.samples)}`);
-  }
+  if (ok !== result.count) log(`          statuses ${JSON.stringify(result.statuses)}; samples ${JSON.stringify(result.samples)}`);
   log(`          ${cpuReport(cpuBefore, cpuAfter, 'HTTP clients', backends)}`);
   log(`          ${cpuPerUnit(cpuBefore, cpuAfter, ok, 'transaction', backends)}`);
-  if (profile) {
-    printProfile(profile, ok, 'request', result.elapsedMs, states);
-    log(`  ${countersReport(countersBefore, await dbCounters(db), ok, 'request')}`);
-  }
   if (ok === 0) throw new Error(`no transaction completed: ${JSON.stringify(result.samples)}`);
-  return { perSecond, result, eventsPerRequest: events / ok, messagesPerRequest: messages / ok };
+  return { ok, perSecond, result };
+}
+
+/**
+ * The API and the baseline, alternating for ROUNDS rounds: this machine's speed drifts by a half
+ * within minutes, and a ratio is only fair between measurements taken close together.
+ */
+async function apiPhase(db: Db, rawDb: Db, origin: string, adminKey: string, load: LoadProcess, profile: DbProfile | null,
+  activity: () => Promise<ActivitySampler | null>, ourBackends: () => Promise<number[]>): Promise<ApiFigures> {
+  const { programId, spec } = await apiSetUp(db, origin, adminKey, load);
+  await createBaselineTables(rawDb);
+
+  const eventsBefore = await countRows(db, 'events', programId);
+  const messagesBefore = await countRows(db, 'webhook_messages', programId);
+  profile?.reset();
+  const countersBefore = profile ? await dbCounters(db) : null;
+  const states = new Map<string, number>();
+  let samples = 0;
+  const rounds: Round[] = [];
+  const latencies: number[] = [];
+  let apiMs = 0;
+  for (let n = 1; n <= roundCount; n++) {
+    const label = `round ${n}/${roundCount}`;
+    const sampler = await activity();
+    const stopProfile = await cpuProfile(`api-round${n}`);
+    const api = await apiRound(load, spec, label, ourBackends);
+    await stopProfile();
+    const sampled = await sampler?.stop();
+    samples += sampled?.samples ?? 0;
+    for (const [state, count] of sampled?.states ?? []) states.set(state, (states.get(state) ?? 0) + count);
+    latencies.push(...api.result.latencies);
+    apiMs += api.result.elapsedMs;
+    const baselinePerSecond = await baselineRound(rawDb, api.result.elapsedMs, poolSize, ourBackends);
+    const ratio = api.perSecond / baselinePerSecond;
+    rounds.push({ apiPerSecond: api.perSecond, baselinePerSecond, ratio, completed: api.ok });
+    log(`${label}: ${round(api.perSecond)} API transactions/s against ${round(baselinePerSecond)} baseline/s, ratio ${round(ratio, 3)}`);
+  }
+  const events = (await countRows(db, 'events', programId)) - eventsBefore;
+  const messages = (await countRows(db, 'webhook_messages', programId)) - messagesBefore;
+  const completed = rounds.reduce((sum, r) => sum + r.completed, 0);
+  log(`          ${events} events and ${messages} messages written in the API rounds ` +
+    `(${round(events / Math.max(1, completed), 2)} and ${round(messages / Math.max(1, completed), 2)} per transaction)`);
+  if (profile) {
+    printProfile(profile, completed, 'request', apiMs, { samples, states: [...states].sort((a, b) => b[1] - a[1]) });
+    log(`  ${countersReport(countersBefore, await dbCounters(db), completed, 'request')}`);
+  }
+  latencies.sort((a, b) => a - b);
+  return {
+    rounds,
+    apiPerSecond: median(rounds.map((r) => r.apiPerSecond)),
+    baselinePerSecond: median(rounds.map((r) => r.baselinePerSecond)),
+    ratio: median(rounds.map((r) => r.ratio)),
+    requests: latencies.length,
+    latency: { p50Ms: percentile(latencies, 50), p90Ms: percentile(latencies, 90), p99Ms: percentile(latencies, 99), maxMs: latencies[latencies.length - 1] },
+    eventsPerRequest: events / Math.max(1, completed),
+    messagesPerRequest: messages / Math.max(1, completed),
+  };
 }
 
 function printProfile(profile: DbProfile, per: number, perLabel: string, elapsedMs: number,
   states: { samples: number; states: [string, number][] } | undefined) {
-  log(`profile (${perLabel === 'request' ? 'API phase' : 'expiry phase'}):`);
+  log(`profile (${perLabel === 'request' ? 'API rounds' : 'expiry phase'}):`);
   for (const line of statementReport(profile, per, perLabel)) log(line);
   const n = Math.max(1, profile.transactions);
   log(`  transactions: ${profile.transactions}; mean ms: pool wait + BEGIN ${round(profile.beginMs / n, 2)}, ` +
@@ -271,13 +337,17 @@ function printProfile(profile: DbProfile, per: number, perLabel: string, elapsed
   }
 }
 
-/** pgbench's "simple update" transaction (-N, without tellers and branches), by `lanes` lanes for `ms`. */
-async function baselinePhase(db: Db, ms: number, lanes: number, ourBackends: () => Promise<number[]>) {
+/** pgbench's tables, scaled down: 100,000 accounts and their history. */
+async function createBaselineTables(db: Db) {
   await db.exec(`
     CREATE TABLE bench_accounts (aid integer PRIMARY KEY, bid integer NOT NULL, abalance integer NOT NULL, filler char(84));
     CREATE TABLE bench_history (tid integer, bid integer, aid integer, delta integer, mtime timestamp, filler char(22));`);
   await db.query(`INSERT INTO bench_accounts (aid, bid, abalance, filler) SELECT n, 1, 0, '' FROM generate_series(1, $1) n`, [accounts]);
   await db.exec(`VACUUM ANALYZE bench_accounts`);
+}
+
+/** pgbench's "simple update" transaction (-N, without tellers and branches), by `lanes` lanes for `ms`. */
+async function baselineRound(db: Db, ms: number, lanes: number, ourBackends: () => Promise<number[]>) {
   let count = 0;
   const cpuBefore = cpuSnapshot([]);
   const started = performance.now();
@@ -297,7 +367,7 @@ async function baselinePhase(db: Db, ms: number, lanes: number, ourBackends: () 
   const cpuAfter = cpuSnapshot([]);
   const backends = await ourBackends();
   const perSecond = (count / elapsedMs) * 1000;
-  log(`baseline: ${count} pgbench-like transactions (BEGIN; UPDATE account; INSERT history; COMMIT) in ${round(elapsedMs)} ms, ` +
+  log(`          baseline: ${count} pgbench-like transactions (BEGIN; UPDATE account; INSERT history; COMMIT) in ${round(elapsedMs)} ms, ` +
     `${round(perSecond)}/s with ${lanes} lanes ${db.engine === 'postgres' ? 'through the same pool (node-postgres)' : 'on the same PGlite'}`);
   log(`          ${cpuReport(cpuBefore, cpuAfter, '(no clients)', backends)}`);
   log(`          ${cpuPerUnit(cpuBefore, cpuAfter, count, 'transaction', backends)}`);
@@ -440,7 +510,8 @@ async function main() {
     log(`ledger benchmark on ${rawDb.engine === 'postgres' ? `PostgreSQL (fresh database ${dbName}, pool of ${poolSize})` : 'PGlite (in memory)'}; ` +
       `the API server (this process), the HTTP clients (a child process) and the database share this machine's ` +
       `${(await import('node:os')).availableParallelism()} cores${profiling ? '; PROFILING (statement timing on)' : ''}`);
-    log(`phase 1: ${concurrency} clients in flight, ${maxRequests} requests or ${seconds} s, ${members} members, definition expiry ${expiryMode}`);
+    log(`phase 1: ${roundCount} rounds of ${concurrency} clients in flight for ${maxRequests} requests or ${seconds} s, each followed by the baseline for as long; ` +
+      `${members} members, definition expiry ${expiryMode}`);
     if (!onPostgres) log(`(PGlite: one connection, every transaction runs serially; expiry phase default ${lotsToExpire} lots instead of 1,000,000)`);
 
     const ctx: ServiceContext = { db, clock: systemClock, sandbox: false, sealKey: parseSealingKey(newSealingKeyText()) };
@@ -451,12 +522,13 @@ async function main() {
     const adminKey = (await createAdminKey(ctx, 'bench')).key;
     load = await startLoadProcess();
 
-    const api = await apiPhase(db, origin, adminKey, load, profile, activity, ourBackends);
+    const api = await apiPhase(db, rawDb, origin, adminKey, load, profile, activity, ourBackends);
     load.close();
     load = undefined;
-    const baselinePerSecond = await baselinePhase(rawDb, api.result.elapsedMs, poolSize, ourBackends);
-    const ratio = api.perSecond / baselinePerSecond;
-    log(`ratio:    API / baseline = ${round(ratio, 3)}${onPostgres ? ` (target: >= 2000 API transactions/s: ${api.perSecond >= 2000 ? 'met' : 'NOT met'})` : ''}`);
+    log(`api:      median of ${roundCount} rounds: ${round(api.apiPerSecond)} API transactions/s, baseline ${round(api.baselinePerSecond)}/s; ` +
+      `latency over all rounds p50 ${round(api.latency.p50Ms, 1)} ms, p90 ${round(api.latency.p90Ms, 1)} ms, p99 ${round(api.latency.p99Ms, 1)} ms, max ${round(api.latency.maxMs, 1)} ms`);
+    log(`ratio:    API / baseline = ${round(api.ratio, 3)} (median of the rounds' ratios)` +
+      `${onPostgres ? ` (target: >= 2000 API transactions/s: ${api.apiPerSecond >= 2000 ? 'met' : 'NOT met'})` : ''}`);
 
     const expiry = lotsToExpire > 0
       ? await expiryPhase(db, ctx, origin, adminKey, profile, activity, ourBackends)
@@ -469,12 +541,13 @@ async function main() {
       bench: 'ledger',
       engine: rawDb.engine,
       concurrency,
-      requests: api.result.count,
-      apiPerSecond: round(api.perSecond),
-      baselinePerSecond: round(baselinePerSecond),
-      ratio: round(ratio, 3),
-      p50Ms: round(api.result.p50Ms, 1),
-      p99Ms: round(api.result.p99Ms, 1),
+      requests: api.requests,
+      apiPerSecond: round(api.apiPerSecond),
+      baselinePerSecond: round(api.baselinePerSecond),
+      ratio: round(api.ratio, 3),
+      p50Ms: round(api.latency.p50Ms, 1),
+      p99Ms: round(api.latency.p99Ms, 1),
+      rounds: api.rounds.map((r) => ({ apiPerSecond: round(r.apiPerSecond), baselinePerSecond: round(r.baselinePerSecond), ratio: round(r.ratio, 3) })),
       eventsPerTransaction: round(api.eventsPerRequest, 2),
       messagesPerTransaction: round(api.messagesPerRequest, 2),
       definitionExpiry: expiryMode,

@@ -33,6 +33,8 @@ export interface LoadResult {
   p99Ms: number;
   maxMs: number;
   meanMs: number;
+  /** Every request's latency in ms, sorted (the parent merges rounds). */
+  latencies: number[];
 }
 
 const percentile = (sorted: Float64Array, p: number) =>
@@ -76,7 +78,7 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
   return {
     count: done, elapsedMs, statuses, samples,
     p50Ms: percentile(sorted, 50), p90Ms: percentile(sorted, 90), p99Ms: percentile(sorted, 99),
-    maxMs: sorted[sorted.length - 1] ?? NaN, meanMs: sum / Math.max(1, done),
+    maxMs: sorted[sorted.length - 1] ?? NaN, meanMs: sum / Math.max(1, done), latencies: Array.from(sorted),
   };
 }
 
