@@ -24,20 +24,34 @@ export async function insertEvent(tx: Queryable, event: EventRow): Promise<void>
 const recentFanOut = new Map<string, number>();
 const maxRemembered = 10_000;
 
+/**
+ * The batch's events, zipped: ids ($3) and types ($4) as arrays, bodies ($5) as one JSON array of
+ * them (see bodiesParameter). The elements of a `json` value come out as the exact text that went
+ * in, so every body is stored byte for byte as it was built and will be signed.
+ */
+const batchRows = `ROWS FROM (unnest($3::uuid[]), unnest($4::text[]), json_array_elements($5::json)) WITH ORDINALITY AS e (id, type, body, n)`;
+
+/**
+ * The bodies as one parameter: each is JSON text already, so joined in brackets they are a JSON
+ * array with nothing escaped. As a text[] literal node-postgres would escape every quote of every
+ * body, and PostgreSQL unescape them (about 80 µs of this process's CPU per 24 bodies, measured).
+ */
+const bodiesParameter = (bodies: readonly string[]) => `[${bodies.join(',')}]`;
+
 /** The batch's events numbered by this statement (the program's counter row locked until the transaction ends). */
 const numbered = `taken AS (
        UPDATE event_sequences SET last_sequence = last_sequence + cardinality($3::uuid[]) WHERE program_id = $1
        RETURNING last_sequence - cardinality($3::uuid[]) AS base
      ),
      batch AS (
-       SELECT e.id, e.type, e.n, t.base + e.n AS sequence, replace(e.body, $6, '"sequence":' || (t.base + e.n)) AS body
-       FROM unnest($3::uuid[], $4::text[], $5::text[]) WITH ORDINALITY AS e (id, type, body, n) CROSS JOIN taken t
+       SELECT e.id, e.type, e.n, t.base + e.n AS sequence, replace(e.body::text, $6, '"sequence":' || (t.base + e.n)) AS body
+       FROM ${batchRows} CROSS JOIN taken t
      )`;
 /** The batch's events left for the deferred trigger to number at COMMIT (migration 0010). */
 const unnumbered = `program AS (SELECT id, $6::text AS stand_in FROM programs WHERE id = $1), -- the stand-in stays in the bodies
      batch AS (
-       SELECT e.id, e.type, e.n, NULL::bigint AS sequence, e.body
-       FROM unnest($3::uuid[], $4::text[], $5::text[]) WITH ORDINALITY AS e (id, type, body, n) CROSS JOIN program p
+       SELECT e.id, e.type, e.n, NULL::bigint AS sequence, e.body::text AS body
+       FROM ${batchRows} CROSS JOIN program p
      )`;
 
 export interface EventBatch {
@@ -91,7 +105,7 @@ export async function insertEventsWithMessages(
             COALESCE((SELECT array_agg(t.endpoint_id ORDER BY t.k) FROM targets t WHERE t.k > cardinality($7::uuid[])), '{}') AS "restEndpoints",
             -- pg_notify returns void, which as text is '' (not NULL): true when it was called.
             (CASE WHEN EXISTS (SELECT 1 FROM targets) AND $9::text IS NOT NULL THEN pg_notify($9, '')::text END) IS NOT NULL AS notified`,
-    [batch.programId, batch.occurredAt, batch.events.map((e) => e.id), batch.events.map((e) => e.type), batch.events.map((e) => e.body),
+    [batch.programId, batch.occurredAt, batch.events.map((e) => e.id), batch.events.map((e) => e.type), bodiesParameter(batch.events.map((e) => e.body)),
       batch.standIn, ids, now, notify ?? null],
   );
   if (!row.sequences) throw new Error(`program ${batch.programId} does not exist`);
