@@ -32,6 +32,8 @@
  * PGlite in memory. BENCH_PROFILE=1 also times every statement, the program's sequence lock, and
  * samples pg_stat_activity (a little overhead: the headline figures come from a run without it);
  * BENCH_CPU_PROFILE=<dir> writes a V8 CPU profile of this process for each measured phase.
+ * LOG_LEVEL: the API server's log level (default info, as `npm start`: an access line per request;
+ * the lines go to /dev/null).
  * ENDPOINTS: webhook endpoints per program (default 1; 0 writes events without messages).
  * ANALYZE=0: no ANALYZE after phase 1's set-up (by default the tables have statistics, as on a live database).
  * BENCH_EXPIRY: the definition's expiry in phase 1 — `year-end` (default: lots expire at the end
@@ -46,6 +48,7 @@ import pino from 'pino';
 import { request } from 'undici';
 import { systemClock } from '../src/clock/clock.ts';
 import { buildApp } from '../src/http/app.ts';
+import { createLogger } from '../src/runtime/logger.ts';
 import { registerJobHandlers } from '../src/scheduler/handlers.ts';
 import { scheduleJob } from '../src/scheduler/schedule.ts';
 import { Scheduler } from '../src/scheduler/scheduler.ts';
@@ -80,6 +83,8 @@ const profiling = env.BENCH_PROFILE === '1';
 const expiryMode = env.BENCH_EXPIRY ?? 'year-end';
 /** ANALYZE after the set-up (ANALYZE=0: plans made on tables without statistics, as in a new database's first minute). */
 const analyzeAfterSetUp = env.ANALYZE !== '0';
+/** The API server's log level, as LOG_LEVEL sets it for `npm start` (its lines go to /dev/null). */
+const logLevel = env.LOG_LEVEL ?? 'info';
 /** Webhook endpoints per program, each taking every event (0: events without messages, to see what the fan-out costs). */
 const endpoints = Number(env.ENDPOINTS ?? 1);
 /** A directory: writes a V8 CPU profile of this process (the API server, the sweep) for each measured phase there. */
@@ -511,13 +516,14 @@ async function main() {
       `the API server (this process), the HTTP clients (a child process) and the database share this machine's ` +
       `${(await import('node:os')).availableParallelism()} cores${profiling ? '; PROFILING (statement timing on)' : ''}`);
     log(`phase 1: ${roundCount} rounds of ${concurrency} clients in flight for ${maxRequests} requests or ${seconds} s, each followed by the baseline for as long; ` +
-      `${members} members, definition expiry ${expiryMode}`);
+      `${members} members, definition expiry ${expiryMode}, server log level ${logLevel}`);
     if (!onPostgres) log(`(PGlite: one connection, every transaction runs serially; expiry phase default ${lotsToExpire} lots instead of 1,000,000)`);
 
     const ctx: ServiceContext = { db, clock: systemClock, sandbox: false, sealKey: parseSealingKey(newSealingKeyText()) };
     const scheduler = new Scheduler({ db, clock: systemClock, logger });
     registerJobHandlers(scheduler, ctx);
-    app = await buildApp({ ctx, scheduler });
+    // Logging as `npm start` logs (LOG_LEVEL, default info: one access line per request), to /dev/null.
+    app = await buildApp({ ctx, scheduler, logger: createLogger(logLevel, pino.destination('/dev/null')) });
     const origin = await app.listen({ host: '127.0.0.1', port: 0 });
     const adminKey = (await createAdminKey(ctx, 'bench')).key;
     load = await startLoadProcess();
@@ -551,6 +557,7 @@ async function main() {
       eventsPerTransaction: round(api.eventsPerRequest, 2),
       messagesPerTransaction: round(api.messagesPerRequest, 2),
       definitionExpiry: expiryMode,
+      logLevel,
       expireLots: lotsToExpire,
       expireBalances: balancesToExpire,
       expiredLots: expiry.expired,

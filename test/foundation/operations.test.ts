@@ -84,7 +84,7 @@ describe('request ids', () => {
     expect(res.headers['x-request-id']).toBe('r'.repeat(100));
   });
 
-  it('logs are JSON lines carrying the request id, and never the API key', async () => {
+  it('logs are JSON lines carrying the request id, one access line per request, and never the API key', async () => {
     const lines: string[] = [];
     const sink = new Writable({
       write(chunk, _encoding, done) {
@@ -106,8 +106,12 @@ describe('request ids', () => {
     }
     const entries = lines.map((l) => JSON.parse(l));
     const ours = entries.filter((e) => e.reqId === 'logged-request');
-    expect(ours.length).toBeGreaterThanOrEqual(2); // request received, response sent
-    expect(ours.some((e) => e.res?.statusCode === 201)).toBe(true);
+    expect(ours).toHaveLength(1);
+    expect(ours[0]).toMatchObject({
+      level: 30, msg: 'request completed', req: { method: 'POST', url: '/v1/programs' }, res: { statusCode: 201 },
+    });
+    expect(typeof ours[0].responseTime).toBe('number');
+    expect(typeof ours[0].req.remoteAddress).toBe('string');
     expect(lines.join('\n')).not.toContain(h.adminKey);
   });
 });
