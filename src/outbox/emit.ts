@@ -2,6 +2,7 @@ import { uuidv7 } from '../domain/ids.ts';
 import { eventBodyText, type MemberSnapshot } from '../events/catalog.ts';
 import type { Queryable } from '../storage/db.ts';
 import { insertEventsWithMessages } from '../storage/events.ts';
+import { runWrites, type Write } from '../storage/writes.ts';
 import { buildOperationalBody, operationalEventTypes } from './operational-events.ts';
 
 const operational = new Set(operationalEventTypes.map((t) => t.name));
@@ -78,10 +79,11 @@ export async function emitEvent(
  * during the commit, so concurrent writes of one program do not wait for each other's round
  * trips. `numberNow` numbers them in the statement instead, locking that row until the
  * transaction ends — for a sweep or a group commit writing many events in one transaction, where numbering
- * them one by one at commit would cost more than the lock.
+ * them one by one at commit would cost more than the lock. `alsoWrite`: the change's own writes,
+ * sent in the same statement, before the events (see insertEventsWithMessages).
  */
 export async function emitEvents(
-  tx: Queryable, ctx: EmitContext, events: readonly EventToEmit[], options: { numberNow?: boolean } = {},
+  tx: Queryable, ctx: EmitContext, events: readonly EventToEmit[], options: WriteEventsOptions = {},
 ): Promise<EmittedEvent[]> {
   return writeEvents(tx, ctx, prepareEvents(ctx, events), options);
 }
@@ -109,20 +111,31 @@ export function prepareEvents(ctx: EmitContext, events: readonly EventToEmit[]):
   });
 }
 
-/** The database half of emitEvents: writes prepared events and their messages with one statement. */
+export interface WriteEventsOptions {
+  numberNow?: boolean;
+  alsoWrite?: readonly Write[];
+}
+
+/** The database half of emitEvents: writes prepared events and their messages (and `alsoWrite`) with one statement. */
 export async function writeEvents(
-  tx: Queryable, ctx: EmitContext, rows: PreparedEvent[], options: { numberNow?: boolean } = {},
+  tx: Queryable, ctx: EmitContext, rows: PreparedEvent[], options: WriteEventsOptions = {},
 ): Promise<EmittedEvent[]> {
-  if (rows.length === 0) return [];
+  if (rows.length === 0) {
+    await runWrites(tx, options.alsoWrite ?? []);
+    return [];
+  }
   const { sequences, messages, notified } = await insertEventsWithMessages(
     tx,
     { programId: ctx.program.id, occurredAt: ctx.occurredAt, events: rows, standIn: standInText },
     ctx.now,
     (count) => Array.from({ length: count }, () => uuidv7(ctx.now)),
-    // A transaction that has notified once needs no second NOTIFY, and must not hold back other
-    // transactions' NOTIFYs for as long as it runs.
-    tx !== lastNotifier && performance.now() - lastNotifiedAt >= notifyEveryMs ? outboxChannel : undefined,
-    options.numberNow,
+    {
+      // A transaction that has notified once needs no second NOTIFY, and must not hold back other
+      // transactions' NOTIFYs for as long as it runs.
+      notify: tx !== lastNotifier && performance.now() - lastNotifiedAt >= notifyEveryMs ? outboxChannel : undefined,
+      numberNow: options.numberNow,
+      alsoWrite: options.alsoWrite,
+    },
   );
   // Only a NOTIFY actually sent counts: events without messages send none.
   if (notified) {

@@ -1,4 +1,5 @@
 import { parseInt8, type Queryable } from './db.ts';
+import { renumberParameters, writeCtes, type Write } from './writes.ts';
 
 export interface EventRow {
   id: string;
@@ -54,37 +55,12 @@ const unnumbered = `program AS (SELECT id, $6::text AS stand_in FROM programs WH
        FROM ${batchRows} CROSS JOIN program p
      )`;
 
-export interface EventBatch {
-  programId: string;
-  occurredAt: Date;
-  /** In the order they are numbered; each body holds `standIn` once where its sequence goes. */
-  events: { id: string; type: string; body: string }[];
-  standIn: string;
-}
-
 /**
- * Writes a batch of events and one pending message for every enabled endpoint of the program
- * subscribed to each event's type (NULL event_types: all), and NOTIFYs `notify` (at commit) if
- * there is any message. One round trip in the usual case.
- * Numbering: by default the events are written without a sequence and the deferred trigger of
- * migration 0010 numbers them at COMMIT (the program's sequence row is locked for the commit
- * only); with `numberNow` this statement takes the numbers (the row then stays locked until the
- * caller's transaction ends: for sweeps and group commits writing many events at once, as their last statement).
- * Either way each body holds `standIn` once where its number goes. Returns each event's
- * sequence (null until the commit), its message count, and whether it notified.
+ * The statement of insertEventsWithMessages after its WITH, with its parameters: $1 program,
+ * $2 occurred at, $3 ids, $4 types, $5 bodies (bodiesParameter), $6 the stand-in, $7 message
+ * ids, $8 now, $9 the channel to NOTIFY or NULL.
  */
-export async function insertEventsWithMessages(
-  tx: Queryable,
-  batch: EventBatch,
-  now: Date,
-  messageIds: (count: number) => string[],
-  notify?: string,
-  numberNow = false,
-): Promise<{ sequences: (number | null)[]; messages: number[]; notified: boolean }> {
-  const keys = batch.events.map((e) => `${batch.programId} ${e.type}`);
-  const ids = messageIds(keys.reduce((sum, key) => sum + (recentFanOut.get(key) ?? 1), 0));
-  const [row] = await tx.query<{ sequences: (string | null)[] | null; fanOuts: number[]; restEvents: string[]; restEndpoints: string[]; notified: boolean }>(
-    `WITH ${numberNow ? numbered : unnumbered},
+const eventsStatement = (numbering: string) => `${numbering},
      inserted AS (
        INSERT INTO events (id, program_id, sequence, type, body, occurred_at) SELECT id, $1, sequence, type, body, $2 FROM batch
      ),
@@ -104,9 +80,49 @@ export async function insertEventsWithMessages(
             COALESCE((SELECT array_agg(t.event_id ORDER BY t.k) FROM targets t WHERE t.k > cardinality($7::uuid[])), '{}') AS "restEvents",
             COALESCE((SELECT array_agg(t.endpoint_id ORDER BY t.k) FROM targets t WHERE t.k > cardinality($7::uuid[])), '{}') AS "restEndpoints",
             -- pg_notify returns void, which as text is '' (not NULL): true when it was called.
-            (CASE WHEN EXISTS (SELECT 1 FROM targets) AND $9::text IS NOT NULL THEN pg_notify($9, '')::text END) IS NOT NULL AS notified`,
-    [batch.programId, batch.occurredAt, batch.events.map((e) => e.id), batch.events.map((e) => e.type), bodiesParameter(batch.events.map((e) => e.body)),
-      batch.standIn, ids, now, notify ?? null],
+            (CASE WHEN EXISTS (SELECT 1 FROM targets) AND $9::text IS NOT NULL THEN pg_notify($9, '')::text END) IS NOT NULL AS notified`;
+const numberedStatement = eventsStatement(numbered);
+const unnumberedStatement = eventsStatement(unnumbered);
+
+export interface EventBatch {
+  programId: string;
+  occurredAt: Date;
+  /** In the order they are numbered; each body holds `standIn` once where its sequence goes. */
+  events: { id: string; type: string; body: string }[];
+  standIn: string;
+}
+
+/**
+ * Writes a batch of events and one pending message for every enabled endpoint of the program
+ * subscribed to each event's type (NULL event_types: all), and NOTIFYs `notify` (at commit) if
+ * there is any message. One round trip in the usual case.
+ * Numbering: by default the events are written without a sequence and the deferred trigger of
+ * migration 0010 numbers them at COMMIT (the program's sequence row is locked for the commit
+ * only); with `numberNow` this statement takes the numbers (the row then stays locked until the
+ * caller's transaction ends: for sweeps and group commits writing many events at once, as their last statement).
+ * Either way each body holds `standIn` once where its number goes. `alsoWrite` goes first in
+ * the same statement (runWrites' rules hold: the writes do not see each other's rows, nor do
+ * the events see theirs), so the change that the events report costs no round trip of its own.
+ * Returns each event's sequence (null until the commit), its message count, and whether it notified.
+ */
+export async function insertEventsWithMessages(
+  tx: Queryable,
+  batch: EventBatch,
+  now: Date,
+  messageIds: (count: number) => string[],
+  options: { notify?: string; numberNow?: boolean; alsoWrite?: readonly Write[] } = {},
+): Promise<{ sequences: (number | null)[]; messages: number[]; notified: boolean }> {
+  const { notify, numberNow = false, alsoWrite = [] } = options;
+  const keys = batch.events.map((e) => `${batch.programId} ${e.type}`);
+  const ids = messageIds(keys.reduce((sum, key) => sum + (recentFanOut.get(key) ?? 1), 0));
+  const params: unknown[] = [];
+  const writes = writeCtes(alsoWrite, params);
+  const offset = params.length;
+  params.push(batch.programId, batch.occurredAt, batch.events.map((e) => e.id), batch.events.map((e) => e.type),
+    bodiesParameter(batch.events.map((e) => e.body)), batch.standIn, ids, now, notify ?? null);
+  const [row] = await tx.query<{ sequences: (string | null)[] | null; fanOuts: number[]; restEvents: string[]; restEndpoints: string[]; notified: boolean }>(
+    `WITH ${[...writes, renumberParameters(numberNow ? numberedStatement : unnumberedStatement, offset)].join(',\n')}`,
+    params,
   );
   if (!row.sequences) throw new Error(`program ${batch.programId} does not exist`);
   if (row.restEvents.length > 0) {

@@ -24,10 +24,21 @@ export async function runWrites(tx: Queryable, writes: readonly Write[]): Promis
     return;
   }
   const params: unknown[] = [];
-  const parts = writes.map((write, n) => {
-    const offset = params.length;
-    params.push(...write.params);
-    return `w${n} AS (${write.sql.replace(/\$(\d+)/g, (_, d: string) => `$${Number(d) + offset}`)})`;
-  });
-  await tx.query(`WITH ${parts.join(',\n')}\nSELECT 1`, params);
+  await tx.query(`WITH ${writeCtes(writes, params).join(',\n')}\nSELECT 1`, params);
 }
+
+/**
+ * The writes as the CTEs `w0 AS (…)`, `w1 AS (…)`, … of a statement (see runWrites), their
+ * parameters appended to `params` and their `$n` renumbered after the ones already there.
+ */
+export function writeCtes(writes: readonly Write[], params: unknown[]): string[] {
+  return writes.map((write, n) => {
+    const sql = renumberParameters(write.sql, params.length);
+    params.push(...write.params);
+    return `w${n} AS (${sql})`;
+  });
+}
+
+/** `$1`, `$2`, … of `sql` moved up by `offset`, for SQL sent after `offset` other parameters. */
+export const renumberParameters = (sql: string, offset: number) =>
+  offset === 0 ? sql : sql.replace(/\$(\d+)/g, (_, d: string) => `$${Number(d) + offset}`);

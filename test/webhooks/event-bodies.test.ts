@@ -5,7 +5,9 @@ import type { ServiceContext } from '../../src/services/context.ts';
 import { createProgram } from '../../src/services/programs.ts';
 import { createEndpoint } from '../../src/services/webhook-endpoints.ts';
 import type { Db } from '../../src/storage/db.ts';
+import { writeEvents } from '../../src/outbox/emit.ts';
 import { insertEventsWithMessages } from '../../src/storage/events.ts';
+import type { Write } from '../../src/storage/writes.ts';
 import { openTestDb } from '../support/database.ts';
 import { testSealKey } from '../support/sealing-key.ts';
 
@@ -40,7 +42,7 @@ beforeAll(async () => {
 });
 afterAll(() => drop());
 
-async function writeBatch(numberNow: boolean) {
+async function writeBatch(numberNow: boolean, alsoWrite: Write[] = []) {
   const now = new Date();
   const events = awkwardFields.map((field, n) => ({
     id: uuidv7(now),
@@ -48,7 +50,7 @@ async function writeBatch(numberNow: boolean) {
     body: JSON.stringify({ eventId: `e${n}`, ...JSON.parse(`{${standIn}}`), data: { field } }),
   }));
   const written = await db.transaction((tx) => insertEventsWithMessages(
-    tx, { programId, occurredAt: now, events, standIn }, now, (count) => Array.from({ length: count }, () => uuidv7(now)), undefined, numberNow));
+    tx, { programId, occurredAt: now, events, standIn }, now, (count) => Array.from({ length: count }, () => uuidv7(now)), { numberNow, alsoWrite }));
   const stored = await db.query<{ id: string; sequence: number; body: string; messages: number }>(
     `SELECT e.id, e.sequence, e.body, (SELECT count(*)::int FROM webhook_messages m WHERE m.event_id = e.id) AS messages
      FROM events e WHERE e.id = ANY ($1::uuid[]) ORDER BY e.sequence`, [events.map((e) => e.id)]);
@@ -71,4 +73,25 @@ describe('event bodies in the outbox', () => {
       if (numberNow) expect(written.sequences).toEqual(stored.map((row) => row.sequence));
     });
   }
+
+  it('carry the change\'s own writes in the same statement, each with its parameters', async () => {
+    // Parameters of both parts start at $1: they only land right if the writes' are renumbered.
+    const rename: Write = { sql: `UPDATE programs SET name = $1, updated_at = $2 WHERE id = $3`, params: ['Renamed with its events', new Date(), programId] };
+    const { stored } = await writeBatch(true, [rename]);
+    expect(stored).toHaveLength(awkwardFields.length);
+    const [program] = await db.query<{ name: string }>(`SELECT name FROM programs WHERE id = $1`, [programId]);
+    expect(program.name).toBe('Renamed with its events');
+  });
+
+  it('carry the writes alone when a change has no event', async () => {
+    const before = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM events WHERE program_id = $1`, [programId]);
+    const now = new Date();
+    const rename: Write = { sql: `UPDATE programs SET name = $1 WHERE id = $2`, params: ['Renamed without events', programId] };
+    const emitted = await db.transaction((tx) => writeEvents(tx, { program: { id: programId, name: 'Bodies' }, occurredAt: now, now, source: 'test' }, [], { alsoWrite: [rename] }));
+    expect(emitted).toEqual([]);
+    const [program] = await db.query<{ name: string }>(`SELECT name FROM programs WHERE id = $1`, [programId]);
+    expect(program.name).toBe('Renamed without events');
+    const after = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM events WHERE program_id = $1`, [programId]);
+    expect(after[0].n).toBe(before[0].n);
+  });
 });

@@ -8,7 +8,7 @@ import type { Moment } from '../../storage/ledger/moments.ts';
 import { adjustLotsWrites, insertAllocationsWrite, insertLotsWrite, lotsForMovements, type LotRow } from '../../storage/ledger/lots.ts';
 import { lockMemberBalances } from '../../storage/ledger/targets.ts';
 import { insertTransactionsWrite, type LedgerTransactionRow } from '../../storage/ledger/transactions.ts';
-import { runWrites, type Write } from '../../storage/writes.ts';
+import type { Write } from '../../storage/writes.ts';
 import type { ProgramScope } from '../emit-context.ts';
 import { memberSnapshot } from '../members/member-views.ts';
 import {
@@ -53,7 +53,7 @@ function earliestExpiry(state: BalanceInBatch): Date | null {
  * decided and applied one after the other, in the order given, with the same rules, rows and
  * events as createInScope and completeMovement; only the statements are shared: the balances
  * are locked in one (in the ledger's lock order), their lots read in one, and everything written
- * in two — however many requests the batch holds.
+ * in one, events included — however many requests the batch holds.
  * A request whose member, active subscription, definition or balance is not there yet, or whose
  * definition has velocity limits, or any request of a program with real-time tier groups, comes
  * back 'alone': those need reads per request, which createTransaction's own path makes.
@@ -161,8 +161,8 @@ export async function completeMovementBatch(tx: Queryable, scope: ProgramScope, 
     ...saveFiguresWrite([...changed].map((state) => state.balance), scope.emit.now),
     ...lotMomentsWrites(scope, moments),
   ];
-  await runWrites(tx, writes);
-  // Numbered by this statement: it is the batch's last, so the program's counter row is held only until the commit.
-  await emitEvents(tx, scope.emit, events, { numberNow: true });
+  // One statement for the writes and the events, numbered by it: it is the batch's last, so the
+  // program's counter row is held only until the commit.
+  await emitEvents(tx, scope.emit, events, { numberNow: true, alsoWrite: writes });
   return outcomes;
 }
