@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import type { Scheduler } from '../scheduler/scheduler.ts';
 import type { ServiceContext } from '../services/context.ts';
-import { accessLogPlugin } from './plugins/access-log.ts';
+import { AccessLog } from './access-log.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { idempotencyPlugin } from './plugins/idempotency.ts';
 import { metricsPlugin } from './plugins/metrics.ts';
@@ -71,8 +71,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       : options.trustProxy ?? false,
     loggerInstance: options.logger || undefined,
     logger: options.logger === undefined ? false : undefined,
-    // One line per request instead, from accessLogPlugin.
-    disableRequestLogging: true,
+    logController: new AccessLog(),
     genReqId: (request) => (request.headers['x-request-id'] as string | undefined)?.slice(0, 100) || crypto.randomUUID(),
     requestIdHeader: false,
     bodyLimit: 1024 * 1024,
@@ -90,7 +89,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(problemsPlugin);
   await app.register(openapiPlugin, { webhooks: openapiWebhooks() });
   await app.register(metricsPlugin, { registry: options.registry ?? new Registry() });
-  await app.register(accessLogPlugin);
   await app.register(authPlugin, { ctx });
   await app.register(idempotencyPlugin, { ctx });
 
