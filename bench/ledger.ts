@@ -58,7 +58,7 @@ import { newSealingKeyText, parseSealingKey } from '../src/security/sealed-value
 import type { Db } from '../src/storage/db.ts';
 import { findBalanceDifferences } from '../src/storage/ledger/check.ts';
 import { openLedgerBenchDb } from './support/bench-db.ts';
-import { percentile } from './support/stats.ts';
+import { median, percentile } from './support/stats.ts';
 import type { LoadResult, LoadSpec } from './support/ledger-load.ts';
 import {
   countersReport, cpuPerUnit, cpuReport, cpuSnapshot, dbCounters, profiledDb, sampleActivity, statementReport,
@@ -222,12 +222,6 @@ interface ApiFigures {
   messagesPerRequest: number;
 }
 
-const median = (values: readonly number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
-
 /** The API phase's program, its members credited, the statistics taken and the warm-up sent: what every round reuses. */
 async function apiSetUp(db: Db, origin: string, adminKey: string, load: LoadProcess) {
   const program = await newProgram(origin, adminKey, 'Bench API', definitionExpiry[expiryMode]);
@@ -295,7 +289,8 @@ async function apiPhase(db: Db, rawDb: Db, origin: string, adminKey: string, loa
     const sampled = await sampler?.stop();
     samples += sampled?.samples ?? 0;
     for (const [state, count] of sampled?.states ?? []) states.set(state, (states.get(state) ?? 0) + count);
-    latencies.push(...api.result.latencies);
+    // Not push(...): a long run's latencies would pass the engine's limit on arguments.
+    for (const latency of api.result.latencies) latencies.push(latency);
     apiMs += api.result.elapsedMs;
     const baselinePerSecond = await baselineRound(rawDb, api.result.elapsedMs, poolSize, ourBackends);
     const ratio = api.perSecond / baselinePerSecond;

@@ -9,6 +9,7 @@
  * until `maxRequests` were sent or `seconds` have passed, whichever comes first.
  */
 import { Pool } from 'undici';
+import { percentile } from './stats.ts';
 
 export interface LoadSpec {
   origin: string;
@@ -36,9 +37,6 @@ export interface LoadResult {
   /** Every request's latency in ms, sorted (the parent merges rounds). */
   latencies: number[];
 }
-
-const percentile = (sorted: Float64Array, p: number) =>
-  sorted.length === 0 ? NaN : sorted[Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length))) - 1];
 
 async function run(spec: LoadSpec): Promise<LoadResult> {
   const pool = new Pool(spec.origin, { connections: spec.concurrency, pipelining: 1, keepAliveTimeout: 60_000 });

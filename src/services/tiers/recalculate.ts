@@ -84,7 +84,6 @@ export async function memberTier(tx: Queryable, programId: string, memberId: str
   return (await memberTiers(tx, programId, memberId, true)).find((r) => r.groupId === groupId);
 }
 
-
 /** The owner of an active subscription: the member who holds tiers (added household members share balances, not tiers). */
 export async function tierHolder(tx: Queryable, programId: string, member: MemberRow): Promise<TierHolder | undefined> {
   const subscription = await findMemberSubscription(tx, programId, member.id);
