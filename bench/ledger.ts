@@ -6,20 +6,22 @@
  * 1. API throughput. A real server (buildApp + listen on 127.0.0.1, port 0) on the benchmark
  *    database; one program with ENDPOINTS webhook endpoints (default 1) taking every event (so
  *    each event also writes its pending messages; no delivery worker runs), one balance definition, MEMBERS
- *    members each credited a starting balance. Then CONCURRENCY HTTP clients (an undici Pool
- *    with keep-alive, in a child process so they do not share the server's event loop) send
- *    completed credits or debits (autoComplete) for random members, after WARMUP requests that
- *    are not counted. Each request locks its balance, writes its transaction, its lot or its
+ *    members (default 3,000) each credited a starting balance. Then CONCURRENCY HTTP clients
+ *    (default 48; an undici Pool with keep-alive, in a child process so they do not share the
+ *    server's event loop) send completed credits or debits (autoComplete) for random members,
+ *    after WARMUP requests that are not counted. Each request locks its balance, writes its transaction, its lot or its
  *    allocations, its balance figures, and three events with their messages, in one database
  *    transaction.
  *    Baseline in the same run, on the same database through the same pool (node-postgres on
  *    PostgreSQL): pgbench's "simple update" transaction (BEGIN; UPDATE a random account row of
  *    100,000; INSERT a history row; COMMIT) by as many lanes as the pool has connections.
- *    The two alternate for ROUNDS rounds (default 3): the API for REQUESTS requests or SECONDS
- *    seconds (default 20,000 and 8), whichever comes first, then the baseline for as long. This
- *    machine's speed drifts by as much as a half within minutes, so each round's ratio compares
- *    measurements taken side by side, and the figures reported are the medians of the rounds'
- *    (throughputs and ratio); latency percentiles are over every request of every round.
+ *    They alternate for ROUNDS rounds (default 3): the API for REQUESTS requests or SECONDS
+ *    seconds (default 50,000 and 8), whichever comes first, then the baseline for as long, then
+ *    the API again with PEAK_CONCURRENCY clients (default 384, 0 skips it: the peak, where the
+ *    machine has no idle time left and latency is the queue). This machine's speed drifts by as
+ *    much as a half within minutes, so each round's ratios compare measurements taken side by
+ *    side, and the figures reported are the medians of the rounds' (throughputs and ratio) for
+ *    each load; latency percentiles are over every request of that load's rounds.
  * 2. Expiry. LOTS lots (default 1,000,000 on PostgreSQL, 100,000 on PGlite; 0 skips the phase)
  *    spread over BALANCES balances (default LOTS / 10) of another program, all due at one moment, inserted
  *    set-based with their members, subscriptions, balances and credit transactions (balance
@@ -68,9 +70,11 @@ import {
 const env = process.env;
 const serverUrl = env.DATABASE_URL || undefined;
 const onPostgres = serverUrl !== undefined;
-const members = Number(env.MEMBERS ?? 300);
+const members = Number(env.MEMBERS ?? 3000);
 const concurrency = Number(env.CONCURRENCY ?? 48);
-const maxRequests = Number(env.REQUESTS ?? 20_000);
+/** The second load of every round: enough requests in flight to keep the machine busy (0: none). */
+const peakConcurrency = Number(env.PEAK_CONCURRENCY ?? 384);
+const maxRequests = Number(env.REQUESTS ?? 50_000);
 const seconds = Number(env.SECONDS ?? 8);
 const roundCount = Math.max(1, Number(env.ROUNDS ?? 3));
 const warmup = Number(env.WARMUP ?? 1000);
@@ -202,7 +206,7 @@ async function startLoadProcess(): Promise<LoadProcess> {
 // ---------------------------------------------------------------------------------------------
 // Phase 1: the API and the baseline, in alternating rounds.
 
-/** One round: the API for a while, then the baseline for as long. */
+/** One load's figures in one round, against that round's baseline. */
 interface Round {
   apiPerSecond: number;
   baselinePerSecond: number;
@@ -210,14 +214,23 @@ interface Round {
   completed: number;
 }
 
-interface ApiFigures {
+/** One load (requests in flight) over every round. */
+interface LoadFigures {
+  concurrency: number;
   rounds: Round[];
   /** Median of the rounds' figures: a slow or fast minute of the machine moves one round, not the result. */
   apiPerSecond: number;
-  baselinePerSecond: number;
   ratio: number;
   requests: number;
   latency: { p50Ms: number; p90Ms: number; p99Ms: number; maxMs: number };
+}
+
+interface ApiFigures {
+  /** CONCURRENCY in flight. */
+  steady: LoadFigures;
+  /** PEAK_CONCURRENCY in flight; null when it is 0. */
+  peak: LoadFigures | null;
+  baselinePerSecond: number;
   eventsPerRequest: number;
   messagesPerRequest: number;
 }
@@ -227,7 +240,7 @@ async function apiSetUp(db: Db, origin: string, adminKey: string, load: LoadProc
   const program = await newProgram(origin, adminKey, 'Bench API', definitionExpiry[expiryMode]);
   const memberIds: string[] = [];
   const setUpStarted = performance.now();
-  await inLanes(Array.from({ length: members }, (_, n) => n), 8, async (n) => {
+  await inLanes(Array.from({ length: members }, (_, n) => n), 32, async (n) => {
     const member = await call(origin, program.key, 'POST', '/v1/members', { email: `member${n}@bench.example` });
     memberIds.push(member.id);
     await call(origin, program.key, 'POST', '/v1/ledger/transactions', { memberId: member.id, kind: 'credit', amount: startingCredit, autoComplete: true });
@@ -253,7 +266,7 @@ async function apiRound(load: LoadProcess, spec: LoadSpec, label: string, ourBac
   const backends = await ourBackends();
   const ok = result.statuses['201'] ?? 0;
   const perSecond = (ok / result.elapsedMs) * 1000;
-  log(`${label} api:      ${ok} completed transactions in ${round(result.elapsedMs)} ms, ${round(perSecond)}/s with ${concurrency} requests in flight; ` +
+  log(`${label} api:      ${ok} completed transactions in ${round(result.elapsedMs)} ms, ${round(perSecond)}/s with ${spec.concurrency} requests in flight; ` +
     `latency p50 ${round(result.p50Ms, 1)} ms, p90 ${round(result.p90Ms, 1)} ms, p99 ${round(result.p99Ms, 1)} ms, max ${round(result.maxMs, 1)} ms`);
   if (ok !== result.count) log(`          statuses ${JSON.stringify(result.statuses)}; samples ${JSON.stringify(result.samples)}`);
   log(`          ${cpuReport(cpuBefore, cpuAfter, 'HTTP clients', backends)}`);
@@ -262,9 +275,42 @@ async function apiRound(load: LoadProcess, spec: LoadSpec, label: string, ourBac
   return { ok, perSecond, result };
 }
 
+/** A load's rounds, as they are measured, and its figures at the end. */
+class LoadTally {
+  readonly rounds: Round[] = [];
+  private readonly latencies: number[] = [];
+  readonly concurrency: number;
+
+  constructor(concurrency: number) {
+    this.concurrency = concurrency;
+  }
+
+  add(api: Awaited<ReturnType<typeof apiRound>>, baselinePerSecond: number): Round {
+    // Not push(...): a long run's latencies would pass the engine's limit on arguments.
+    for (const latency of api.result.latencies) this.latencies.push(latency);
+    const measured = { apiPerSecond: api.perSecond, baselinePerSecond, ratio: api.perSecond / baselinePerSecond, completed: api.ok };
+    this.rounds.push(measured);
+    return measured;
+  }
+
+  figures(): LoadFigures {
+    const sorted = [...this.latencies].sort((a, b) => a - b);
+    return {
+      concurrency: this.concurrency,
+      rounds: this.rounds,
+      apiPerSecond: median(this.rounds.map((r) => r.apiPerSecond)),
+      ratio: median(this.rounds.map((r) => r.ratio)),
+      requests: sorted.length,
+      latency: { p50Ms: percentile(sorted, 50), p90Ms: percentile(sorted, 90), p99Ms: percentile(sorted, 99), maxMs: sorted[sorted.length - 1] },
+    };
+  }
+}
+
 /**
  * The API and the baseline, alternating for ROUNDS rounds: this machine's speed drifts by a half
- * within minutes, and a ratio is only fair between measurements taken close together.
+ * within minutes, and a ratio is only fair between measurements taken close together. Each round
+ * runs the API with CONCURRENCY requests in flight, then the baseline, then the API with
+ * PEAK_CONCURRENCY in flight: both loads are compared with the baseline measured between them.
  */
 async function apiPhase(db: Db, rawDb: Db, origin: string, adminKey: string, load: LoadProcess, profile: DbProfile | null,
   activity: () => Promise<ActivitySampler | null>, ourBackends: () => Promise<number[]>): Promise<ApiFigures> {
@@ -277,43 +323,47 @@ async function apiPhase(db: Db, rawDb: Db, origin: string, adminKey: string, loa
   const countersBefore = profile ? await dbCounters(db) : null;
   const states = new Map<string, number>();
   let samples = 0;
-  const rounds: Round[] = [];
-  const latencies: number[] = [];
+  const steady = new LoadTally(concurrency);
+  const peak = peakConcurrency > 0 ? new LoadTally(peakConcurrency) : null;
+  const baselines: number[] = [];
   let apiMs = 0;
-  for (let n = 1; n <= roundCount; n++) {
-    const label = `round ${n}/${roundCount}`;
+  let completed = 0;
+  const measure = async (label: string, profileName: string, inFlight: number) => {
     const sampler = await activity();
-    const stopProfile = await cpuProfile(`api-round${n}`);
-    const api = await apiRound(load, spec, label, ourBackends);
+    const stopProfile = await cpuProfile(profileName);
+    const api = await apiRound(load, { ...spec, concurrency: inFlight }, label, ourBackends);
     await stopProfile();
     const sampled = await sampler?.stop();
     samples += sampled?.samples ?? 0;
     for (const [state, count] of sampled?.states ?? []) states.set(state, (states.get(state) ?? 0) + count);
-    // Not push(...): a long run's latencies would pass the engine's limit on arguments.
-    for (const latency of api.result.latencies) latencies.push(latency);
     apiMs += api.result.elapsedMs;
+    completed += api.ok;
+    return api;
+  };
+  for (let n = 1; n <= roundCount; n++) {
+    const label = `round ${n}/${roundCount}`;
+    const api = await measure(label, `api-round${n}`, concurrency);
     const baselinePerSecond = await baselineRound(rawDb, api.result.elapsedMs, poolSize, ourBackends);
-    const ratio = api.perSecond / baselinePerSecond;
-    rounds.push({ apiPerSecond: api.perSecond, baselinePerSecond, ratio, completed: api.ok });
-    log(`${label}: ${round(api.perSecond)} API transactions/s against ${round(baselinePerSecond)} baseline/s, ratio ${round(ratio, 3)}`);
+    baselines.push(baselinePerSecond);
+    const measured = steady.add(api, baselinePerSecond);
+    log(`${label}: ${round(measured.apiPerSecond)} API transactions/s against ${round(baselinePerSecond)} baseline/s, ratio ${round(measured.ratio, 3)}`);
+    if (peak) {
+      const atPeak = peak.add(await measure(`${label} peak`, `api-peak-round${n}`, peakConcurrency), baselinePerSecond);
+      log(`${label} peak: ${round(atPeak.apiPerSecond)} API transactions/s against ${round(baselinePerSecond)} baseline/s, ratio ${round(atPeak.ratio, 3)}`);
+    }
   }
   const events = (await countRows(db, 'events', programId)) - eventsBefore;
   const messages = (await countRows(db, 'webhook_messages', programId)) - messagesBefore;
-  const completed = rounds.reduce((sum, r) => sum + r.completed, 0);
   log(`          ${events} events and ${messages} messages written in the API rounds ` +
     `(${round(events / Math.max(1, completed), 2)} and ${round(messages / Math.max(1, completed), 2)} per transaction)`);
   if (profile) {
     printProfile(profile, completed, 'request', apiMs, { samples, states: [...states].sort((a, b) => b[1] - a[1]) });
     log(`  ${countersReport(countersBefore, await dbCounters(db), completed, 'request')}`);
   }
-  latencies.sort((a, b) => a - b);
   return {
-    rounds,
-    apiPerSecond: median(rounds.map((r) => r.apiPerSecond)),
-    baselinePerSecond: median(rounds.map((r) => r.baselinePerSecond)),
-    ratio: median(rounds.map((r) => r.ratio)),
-    requests: latencies.length,
-    latency: { p50Ms: percentile(latencies, 50), p90Ms: percentile(latencies, 90), p99Ms: percentile(latencies, 99), maxMs: latencies[latencies.length - 1] },
+    steady: steady.figures(),
+    peak: peak?.figures() ?? null,
+    baselinePerSecond: median(baselines),
     eventsPerRequest: events / Math.max(1, completed),
     messagesPerRequest: messages / Math.max(1, completed),
   };
@@ -494,6 +544,9 @@ async function expiryPhase(db: Db, ctx: ServiceContext, origin: string, adminKey
 
 // ---------------------------------------------------------------------------------------------
 
+const roundsJson = (figures: LoadFigures) =>
+  figures.rounds.map((r) => ({ apiPerSecond: round(r.apiPerSecond), baselinePerSecond: round(r.baselinePerSecond), ratio: round(r.ratio, 3) }));
+
 async function main() {
   const { db: rawDb, name: dbName, drop } = await openLedgerBenchDb(serverUrl);
   const stopOnSignal = () => void drop().finally(() => process.exit(130));
@@ -510,7 +563,8 @@ async function main() {
     log(`ledger benchmark on ${rawDb.engine === 'postgres' ? `PostgreSQL (fresh database ${dbName}, pool of ${poolSize})` : 'PGlite (in memory)'}; ` +
       `the API server (this process), the HTTP clients (a child process) and the database share this machine's ` +
       `${(await import('node:os')).availableParallelism()} cores${profiling ? '; PROFILING (statement timing on)' : ''}`);
-    log(`phase 1: ${roundCount} rounds of ${concurrency} clients in flight for ${maxRequests} requests or ${seconds} s, each followed by the baseline for as long; ` +
+    log(`phase 1: ${roundCount} rounds of ${concurrency} clients in flight for ${maxRequests} requests or ${seconds} s, each followed by the baseline for as long` +
+      `${peakConcurrency > 0 ? ` and then ${peakConcurrency} clients in flight for as long` : ''}; ` +
       `${members} members, definition expiry ${expiryMode}, server log level ${logLevel}`);
     if (!onPostgres) log(`(PGlite: one connection, every transaction runs serially; expiry phase default ${lotsToExpire} lots instead of 1,000,000)`);
 
@@ -526,10 +580,14 @@ async function main() {
     const api = await apiPhase(db, rawDb, origin, adminKey, load, profile, activity, ourBackends);
     load.close();
     load = undefined;
-    log(`api:      median of ${roundCount} rounds: ${round(api.apiPerSecond)} API transactions/s, baseline ${round(api.baselinePerSecond)}/s; ` +
-      `latency over all rounds p50 ${round(api.latency.p50Ms, 1)} ms, p90 ${round(api.latency.p90Ms, 1)} ms, p99 ${round(api.latency.p99Ms, 1)} ms, max ${round(api.latency.maxMs, 1)} ms`);
-    log(`ratio:    API / baseline = ${round(api.ratio, 3)} (median of the rounds' ratios)` +
-      `${onPostgres ? ` (target: >= 2000 API transactions/s: ${api.apiPerSecond >= 2000 ? 'met' : 'NOT met'})` : ''}`);
+    const target = (figures: LoadFigures) => (onPostgres ? ` (target: >= 2000 API transactions/s: ${figures.apiPerSecond >= 2000 ? 'met' : 'NOT met'})` : '');
+    for (const [name, figures] of [['api:', api.steady], ['peak:', api.peak]] as const) {
+      if (!figures) continue;
+      log(`${name.padEnd(10)}median of ${roundCount} rounds with ${figures.concurrency} in flight: ${round(figures.apiPerSecond)} API transactions/s, ` +
+        `baseline ${round(api.baselinePerSecond)}/s, ratio ${round(figures.ratio, 3)} (median of the rounds' ratios)${target(figures)}; ` +
+        `latency over all its rounds p50 ${round(figures.latency.p50Ms, 1)} ms, p90 ${round(figures.latency.p90Ms, 1)} ms, ` +
+        `p99 ${round(figures.latency.p99Ms, 1)} ms, max ${round(figures.latency.maxMs, 1)} ms`);
+    }
 
     const expiry = lotsToExpire > 0
       ? await expiryPhase(db, ctx, origin, adminKey, profile, activity, ourBackends)
@@ -542,13 +600,23 @@ async function main() {
       bench: 'ledger',
       engine: rawDb.engine,
       concurrency,
-      requests: api.requests,
-      apiPerSecond: round(api.apiPerSecond),
+      requests: api.steady.requests,
+      apiPerSecond: round(api.steady.apiPerSecond),
       baselinePerSecond: round(api.baselinePerSecond),
-      ratio: round(api.ratio, 3),
-      p50Ms: round(api.latency.p50Ms, 1),
-      p99Ms: round(api.latency.p99Ms, 1),
-      rounds: api.rounds.map((r) => ({ apiPerSecond: round(r.apiPerSecond), baselinePerSecond: round(r.baselinePerSecond), ratio: round(r.ratio, 3) })),
+      ratio: round(api.steady.ratio, 3),
+      p50Ms: round(api.steady.latency.p50Ms, 1),
+      p99Ms: round(api.steady.latency.p99Ms, 1),
+      rounds: roundsJson(api.steady),
+      peak: api.peak && {
+        concurrency: api.peak.concurrency,
+        requests: api.peak.requests,
+        apiPerSecond: round(api.peak.apiPerSecond),
+        ratio: round(api.peak.ratio, 3),
+        p50Ms: round(api.peak.latency.p50Ms, 1),
+        p99Ms: round(api.peak.latency.p99Ms, 1),
+        rounds: roundsJson(api.peak),
+      },
+      members,
       eventsPerTransaction: round(api.eventsPerRequest, 2),
       messagesPerTransaction: round(api.messagesPerRequest, 2),
       definitionExpiry: expiryMode,
