@@ -215,6 +215,26 @@ describe('group commit of credits and debits', () => {
     expect(await l.check()).toEqual({ consistent: true, differences: [] });
   });
 
+  it('requests submitted in one turn of the event loop go as one batch, though a batch could start at once', async () => {
+    const l = await ledgerProgram(h);
+    const members: { id: string }[] = [];
+    for (let n = 0; n < 6; n++) {
+      const member = await l.member(`m${n}@example.com`);
+      expect((await l.credit(member.id, 100)).statusCode).toBe(201);
+      members.push(member);
+    }
+    const before = { ...movementBatchStats(h.ctx) };
+    // Every batch slot is free: started at once, the first requests would each have gone alone
+    // (and on PGlite, whose statements run on this thread, every request would have).
+    const responses = await Promise.all(members.map((m) => answer(createTransaction(h.ctx, l.program.id,
+      { memberId: m.id, kind: 'debit', amount: 10, autoComplete: true }))));
+    const after = movementBatchStats(h.ctx);
+    expect(responses.map((r) => r.statusCode)).toEqual(Array(6).fill(201));
+    expect(after.batches - before.batches).toBe(1);
+    expect(after.batched - before.batched).toBe(6);
+    for (const m of members) expect((await l.balance(m.id)).available).toBe(90);
+  });
+
   it('a batch that fails as a whole is retried request by request, each answering for itself', async () => {
     const l = await ledgerProgram(h);
     const ada = await l.member('ada@example.com');

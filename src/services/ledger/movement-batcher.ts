@@ -27,7 +27,8 @@ interface Waiting {
  * member): requests arriving while earlier batches are in flight wait together and go as one
  * database transaction (completeMovementBatch), so a busy program pays a handful of statements
  * and one commit for many requests instead of several statements and one commit each. A quiet
- * one waits for nothing: a request finding a free slot goes at once, as a batch of one.
+ * one waits for next to nothing: a request finding a free slot goes at the end of the event
+ * loop's turn, with the requests read in the same turn (pumpSoon) — alone if it came alone.
  * Each request still answers for itself: its own transaction, or its own refusal (after the
  * commit, as every refusal is). A request the batch cannot take, and every request of a batch
  * that failed as a whole (a deadlock, a lost connection), runs on its own path instead.
@@ -35,6 +36,8 @@ interface Waiting {
 class MovementBatcher {
   private readonly queues = new Map<string, { programId: string; source: string; waiting: Waiting[] }>();
   private inFlight = 0;
+  /** Whether a pump is due at the end of this turn of the event loop (pumpSoon). */
+  private pumpScheduled = false;
   /** Members whose requests a batch in flight holds. */
   private readonly busy = new Set<string>();
   private readonly ctx: ServiceContext;
@@ -53,6 +56,21 @@ class MovementBatcher {
       let queue = this.queues.get(key);
       if (!queue) this.queues.set(key, queue = { programId, source, waiting: [] });
       queue.waiting.push({ input, resolve, reject });
+      this.pumpSoon();
+    });
+  }
+
+  /**
+   * Starts batches once the event loop has taken in the requests that arrived with this one
+   * (setImmediate runs after the I/O callbacks of the current turn): they go together instead of
+   * one batch each. On PGlite this is what makes batches at all: its statements run on this
+   * thread, so a batch started at once ran to its commit before the next request was read.
+   */
+  private pumpSoon(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
       this.pump();
     });
   }
