@@ -9,9 +9,9 @@
  *    members (default 3,000) each credited a starting balance. Then CONCURRENCY HTTP clients
  *    (default 48; an undici Pool with keep-alive, in a child process so they do not share the
  *    server's event loop) send completed credits or debits (autoComplete) for random members,
- *    after WARMUP requests that are not counted. Each request locks its balance, writes its transaction, its lot or its
- *    allocations, its balance figures, and three events with their messages, in one database
- *    transaction.
+ *    after WARMUP requests that are not counted. Each request locks its balance, writes its
+ *    transaction, its lot or its allocations, its balance figures, and three events with their
+ *    messages, in one database transaction.
  *    Baseline in the same run, on the same database through the same pool (node-postgres on
  *    PostgreSQL): pgbench's "simple update" transaction (BEGIN; UPDATE a random account row of
  *    100,000; INSERT a history row; COMMIT) by as many lanes as the pool has connections.
