@@ -275,6 +275,9 @@ async function apiRound(load: LoadProcess, spec: LoadSpec, label: string, ourBac
   return { ok, perSecond, result };
 }
 
+const logRound = (label: string, r: Round) =>
+  log(`${label}: ${round(r.apiPerSecond)} API transactions/s against ${round(r.baselinePerSecond)} baseline/s, ratio ${round(r.ratio, 3)}`);
+
 /** A load's rounds, as they are measured, and its figures at the end. */
 class LoadTally {
   readonly rounds: Round[] = [];
@@ -345,12 +348,8 @@ async function apiPhase(db: Db, rawDb: Db, origin: string, adminKey: string, loa
     const api = await measure(label, `api-round${n}`, concurrency);
     const baselinePerSecond = await baselineRound(rawDb, api.result.elapsedMs, poolSize, ourBackends);
     baselines.push(baselinePerSecond);
-    const measured = steady.add(api, baselinePerSecond);
-    log(`${label}: ${round(measured.apiPerSecond)} API transactions/s against ${round(baselinePerSecond)} baseline/s, ratio ${round(measured.ratio, 3)}`);
-    if (peak) {
-      const atPeak = peak.add(await measure(`${label} peak`, `api-peak-round${n}`, peakConcurrency), baselinePerSecond);
-      log(`${label} peak: ${round(atPeak.apiPerSecond)} API transactions/s against ${round(baselinePerSecond)} baseline/s, ratio ${round(atPeak.ratio, 3)}`);
-    }
+    logRound(label, steady.add(api, baselinePerSecond));
+    if (peak) logRound(`${label} peak`, peak.add(await measure(`${label} peak`, `api-peak-round${n}`, peakConcurrency), baselinePerSecond));
   }
   const events = (await countRows(db, 'events', programId)) - eventsBefore;
   const messages = (await countRows(db, 'webhook_messages', programId)) - messagesBefore;
@@ -544,8 +543,20 @@ async function expiryPhase(db: Db, ctx: ServiceContext, origin: string, adminKey
 
 // ---------------------------------------------------------------------------------------------
 
-const roundsJson = (figures: LoadFigures) =>
-  figures.rounds.map((r) => ({ apiPerSecond: round(r.apiPerSecond), baselinePerSecond: round(r.baselinePerSecond), ratio: round(r.ratio, 3) }));
+/**
+ * One load's figures in the JSON line: at its top level for CONCURRENCY, with the baseline's
+ * median beside them, and as `peak` for PEAK_CONCURRENCY.
+ */
+const loadJson = (figures: LoadFigures, baselinePerSecond?: number) => ({
+  concurrency: figures.concurrency,
+  requests: figures.requests,
+  apiPerSecond: round(figures.apiPerSecond),
+  ...(baselinePerSecond === undefined ? {} : { baselinePerSecond: round(baselinePerSecond) }),
+  ratio: round(figures.ratio, 3),
+  p50Ms: round(figures.latency.p50Ms, 1),
+  p99Ms: round(figures.latency.p99Ms, 1),
+  rounds: figures.rounds.map((r) => ({ apiPerSecond: round(r.apiPerSecond), baselinePerSecond: round(r.baselinePerSecond), ratio: round(r.ratio, 3) })),
+});
 
 async function main() {
   const { db: rawDb, name: dbName, drop } = await openLedgerBenchDb(serverUrl);
@@ -599,23 +610,8 @@ async function main() {
     log(JSON.stringify({
       bench: 'ledger',
       engine: rawDb.engine,
-      concurrency,
-      requests: api.steady.requests,
-      apiPerSecond: round(api.steady.apiPerSecond),
-      baselinePerSecond: round(api.baselinePerSecond),
-      ratio: round(api.steady.ratio, 3),
-      p50Ms: round(api.steady.latency.p50Ms, 1),
-      p99Ms: round(api.steady.latency.p99Ms, 1),
-      rounds: roundsJson(api.steady),
-      peak: api.peak && {
-        concurrency: api.peak.concurrency,
-        requests: api.peak.requests,
-        apiPerSecond: round(api.peak.apiPerSecond),
-        ratio: round(api.peak.ratio, 3),
-        p50Ms: round(api.peak.latency.p50Ms, 1),
-        p99Ms: round(api.peak.latency.p99Ms, 1),
-        rounds: roundsJson(api.peak),
-      },
+      ...loadJson(api.steady, api.baselinePerSecond),
+      peak: api.peak && loadJson(api.peak),
       members,
       eventsPerTransaction: round(api.eventsPerRequest, 2),
       messagesPerTransaction: round(api.messagesPerRequest, 2),
